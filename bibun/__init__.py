@@ -1,0 +1,51 @@
+"""bibun (微分): reverse-mode automatic differentiation on NumPy, with PyTorch's surface.
+
+    import bibun
+    w = bibun.tensor([1.0, 0.5], requires_grad=True)
+    loss = -bibun.dot(bibun.tensor([1.0, -1.0]), w).sigmoid().log()
+    loss.backward()
+    print(w.grad)          # tensor([-0.3775,  0.3775])
+"""
+from ._dtype import (dtype, float32, float64, float16, int64, int32, int16, int8, uint8,
+                     bool_ as bool)
+from ._dtype import float32 as float, float64 as double, float16 as half, int64 as long, int32 as int
+from ._dtype import int16 as short
+from ._print import set_printoptions, get_printoptions
+from ._tensor import (Tensor, Parameter, Size, tensor, as_tensor, from_numpy, zeros, ones, empty, full,
+                      zeros_like, ones_like, empty_like, full_like, eye, arange, linspace, cat, concat,
+                      concatenate, stack, where)
+from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, randn, rand,
+                     randint, randperm, normal, randn_like, rand_like, default_generator)
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from . import autograd, ops, numpy, func
+from .func import grad, value_and_grad
+from ._serialize import save, load
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def _method(name):
+    def f(input, *args, **kwargs):
+        return getattr(Tensor._from_data(input), name)(*args, **kwargs)
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = f"bibun.{name}(input, ...) is input.{name}(...)"
+    return f
+
+
+for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "neg", "reciprocal",
+              "square", "clamp", "clip", "pow", "maximum", "minimum", "matmul", "mm", "dot", "sum", "mean",
+              "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp", "softmax",
+              "log_softmax", "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "t",
+              "add", "sub", "mul", "div", "allclose", "equal", "all", "any", "clone", "detach"):
+    globals()[_name] = _method(_name)
+subtract, multiply, divide, negative, absolute = sub, mul, div, neg, abs
+del _name

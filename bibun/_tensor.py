@@ -1,0 +1,902 @@
+"""Tensor: an ndarray with PyTorch's surface, and the place where the graph starts.
+
+The arithmetic lives in `ops/` (one entry per primitive); a Tensor only holds its array, whether it
+requires grad, its `.grad`, the node that made it (`grad_fn`) and a version counter bumped by
+in-place changes.
+"""
+import builtins
+import collections
+import numbers
+
+import numpy as np
+
+from . import _dtype
+from ._print import format_tensor
+from .autograd import engine, grad_mode
+from .ops import elementwise as E, linalg as L, losses as _losses, reduction as R, shape as S
+from .ops import _registry
+
+_new = object.__new__
+
+
+class Size(tuple):
+    """A shape, printed as PyTorch prints it."""
+
+    def __repr__(self):
+        return f"bibun.Size([{', '.join(str(n) for n in self)}])"
+
+    def numel(self):
+        return int(np.prod(self))
+
+
+def _axes(dim, ndim):
+    """PyTorch's `dim` (int, tuple or None) as NumPy's normalised axis tuple."""
+    if dim is None:
+        return None
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    out = []
+    for d in dims:
+        d = int(d)
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {d})")
+        out.append(d % ndim if ndim else 0)
+    return tuple(out) if ndim else None
+
+
+def _key(key):
+    """An index with Tensors in it, as NumPy understands it."""
+    if isinstance(key, Tensor):
+        return key._data
+    if isinstance(key, tuple):
+        return tuple(k._data if isinstance(k, Tensor) else k for k in key)
+    if isinstance(key, list) and any(isinstance(k, Tensor) for k in key):
+        return [k._data if isinstance(k, Tensor) else k for k in key]
+    return key
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+_values_indices = collections.namedtuple("return_types", ["values", "indices"])
+
+
+class Tensor:
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_version", "__weakref__")
+    __array_priority__ = 1000          # ndarray <op> Tensor calls our reflected op: a Tensor, never an object array
+    __hash__ = object.__hash__          # == is elementwise, so identity hashing (optimizer state is keyed by tensor)
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        _registry._TENSOR_TYPES.add(cls)
+
+    def __init__(self, data=None, *, dtype=None, requires_grad=False):
+        t = tensor([] if data is None else data, dtype=dtype, requires_grad=requires_grad)
+        self._data, self.requires_grad, self.grad, self.grad_fn, self._version = t._data, t.requires_grad, None, None, 0
+
+    # -- construction used by the ops: no checks, no copies -------------------------------------
+    @classmethod
+    def _wrap(cls, data, requires_grad=False):
+        t = _new(Tensor)
+        t._data = data
+        t.requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = None
+        t._version = 0
+        return t
+
+    @staticmethod
+    def _from_data(x):
+        """A constant Tensor for an operand that is not one (list, ndarray, ...), without copying."""
+        if isinstance(x, Tensor):
+            return x
+        a = np.asarray(x)
+        if a.dtype == np.float64 and not isinstance(x, np.ndarray):
+            a = a.astype(np.float32)              # Python floats become float32, as in PyTorch
+        _dtype.from_np(a.dtype)
+        return Tensor._wrap(a)
+
+    # -- what it is ------------------------------------------------------------------------------
+    @property
+    def data(self):
+        """The same numbers without the graph (shares memory), as PyTorch's `.data`."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._version += 1
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    @property
+    def dtype(self):
+        return _dtype.from_np(self._data.dtype)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def device(self):
+        return "cpu"
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __repr__(self):
+        grad_fn = self.grad_fn.op.grad_name if self.grad_fn is not None else None
+        return format_tensor(self._data, requires_grad=self.requires_grad and grad_fn is None, grad_fn=grad_fn)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 and spec:
+            return format(self._data.item(), spec)
+        return object.__format__(self, spec) if spec else repr(self)
+
+    # -- leaving bibun ---------------------------------------------------------------------------
+    def _no_grad_check(self, what):
+        if self.requires_grad:
+            raise RuntimeError(f"Can't call {what} on Tensor that requires grad: it is part of a graph. "
+                               f"Use tensor.detach().{what} instead.")
+
+    def numpy(self):
+        self._no_grad_check("numpy()")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        self._no_grad_check("numpy()")
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar: "
+                               f"pick one element first (t[0].item()) or reduce it (t.sum().item())")
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous: use "
+                               f"(t).any() or (t).all()")
+        return bool(self._data.item())
+
+    # -- graph -------------------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self):
+        return Tensor._wrap(self._data)
+
+    def detach_(self):
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(_int_grad_message(self._data.dtype))
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; use .detach() "
+                               "to get a tensor without a graph")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self):
+        """Keep `.grad` on this non-leaf tensor after backward (leaves keep it anyway)."""
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        import weakref
+        self.grad_fn.retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        return self.grad_fn is not None and self.grad_fn.retained is not None
+
+    # -- dtype conversions -------------------------------------------------------------------------
+    def to(self, *args, dtype=None, copy=False, **kwargs):
+        for a in args:
+            if isinstance(a, (_dtype.dtype, type)) or (isinstance(a, str) and a in _dtype.ALIASES):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+        if dtype is None:
+            return self.clone() if copy else self          # devices: bibun runs on the CPU only
+        return self.type(dtype) if not copy else self.type(dtype).clone()
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"bibun.{_dtype.from_np(self._data.dtype).name.capitalize()}Tensor"
+        target = _dtype.to_np(dtype)
+        if target == self._data.dtype:
+            return self
+        return S.to_dtype(self, dtype=target)
+
+    def float(self):
+        return self.type(_dtype.float32)
+
+    def double(self):
+        return self.type(_dtype.float64)
+
+    def half(self):
+        return self.type(_dtype.float16)
+
+    def long(self):
+        return self.type(_dtype.int64)
+
+    def int(self):
+        return self.type(_dtype.int32)
+
+    def bool(self):
+        return self.type(_dtype.bool_)
+
+    def cpu(self):
+        return self
+
+    def clone(self, memory_format=None):
+        return S.clone(self)
+
+    def contiguous(self, memory_format=None):
+        return self
+
+    # -- arithmetic ----------------------------------------------------------------------------------
+    def __add__(self, other):
+        return E.add(self, other)
+
+    def __radd__(self, other):
+        return E.add(other, self)
+
+    def __sub__(self, other):
+        return E.sub(self, other)
+
+    def __rsub__(self, other):
+        return E.sub(other, self)
+
+    def __mul__(self, other):
+        return E.mul(self, other)
+
+    def __rmul__(self, other):
+        return E.mul(other, self)
+
+    def __truediv__(self, other):
+        return E.div(self, other)
+
+    def __rtruediv__(self, other):
+        return E.div(other, self)
+
+    def __pow__(self, other):
+        return E.pow(self, other)
+
+    def __rpow__(self, other):
+        return E.pow(other, self)
+
+    def __matmul__(self, other):
+        return L.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return L.matmul(other, self)
+
+    def __neg__(self):
+        return E.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return E.abs(self)
+
+    def add(self, other, alpha=1):
+        return E.add(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return E.sub(self, other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return E.mul(self, other)
+
+    def div(self, other):
+        return E.div(self, other)
+
+    def pow(self, exponent):
+        return E.pow(self, exponent)
+
+    def matmul(self, other):
+        return L.matmul(self, other)
+
+    def mm(self, other):
+        if self.ndim != 2 or _dim_of(other) != 2:
+            raise RuntimeError(f"mm needs two matrices, got {self.ndim}-D and {_dim_of(other)}-D tensors; "
+                               f"use matmul (or @) for other shapes")
+        return L.matmul(self, other)
+
+    def dot(self, other):
+        if self.ndim != 1 or _dim_of(other) != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {_dim_of(other)}D tensors; "
+                               f"use matmul (or @) for matrices")
+        return L.dot(self, other)
+
+    def neg(self):
+        return E.neg(self)
+
+    def exp(self):
+        return E.exp(self)
+
+    def log(self):
+        return E.log(self)
+
+    def sqrt(self):
+        return E.sqrt(self)
+
+    def sin(self):
+        return E.sin(self)
+
+    def cos(self):
+        return E.cos(self)
+
+    def tanh(self):
+        return E.tanh(self)
+
+    def sigmoid(self):
+        return E.sigmoid(self)
+
+    def relu(self):
+        return E.relu(self)
+
+    def abs(self):
+        return E.abs(self)
+
+    def reciprocal(self):
+        return E.reciprocal(self)
+
+    def square(self):
+        return E.mul(self, self)
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        return E.clamp(self, min=_scalar(min), max=_scalar(max))
+
+    clip = clamp
+
+    def maximum(self, other):
+        return E.maximum(self, other)
+
+    def minimum(self, other):
+        return E.minimum(self, other)
+
+    # -- reductions ------------------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        x = self if dtype is None else self.type(dtype)
+        return R.sum(x, axis=_axes(dim, self.ndim), keepdims=keepdim)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        x = self if dtype is None else self.type(dtype)
+        if x._data.dtype.kind != "f":
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be floating point, "
+                               f"got {self.dtype}; convert first with .float()")
+        return R.mean(x, axis=_axes(dim, self.ndim), keepdims=keepdim)
+
+    def var(self, dim=None, keepdim=False, unbiased=True, correction=None):
+        axes = _axes(dim, self.ndim)
+        n = self.numel() if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        ddof = (1 if unbiased else 0) if correction is None else correction
+        d = self - R.mean(self, axis=axes, keepdims=True)
+        return R.sum(d * d, axis=axes, keepdims=keepdim) / max(n - ddof, 0)
+
+    def std(self, dim=None, keepdim=False, unbiased=True, correction=None):
+        return self.var(dim, keepdim, unbiased, correction).sqrt()
+
+    def _extreme(self, op, argf, dim, keepdim):
+        if isinstance(dim, Tensor):          # torch.max(a, b): the elementwise form
+            return (E.maximum if op is R.amax else E.minimum)(self, dim)
+        if dim is None:
+            return op(self)
+        axes = _axes(dim, self.ndim)
+        values = op(self, axis=axes, keepdims=keepdim)
+        idx = argf(self._data, axis=axes[0] if axes else None, keepdims=keepdim)
+        return _values_indices(values, Tensor._wrap(np.asarray(idx, dtype=np.int64)))
+
+    def max(self, dim=None, keepdim=False):
+        return self._extreme(R.amax, np.argmax, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return self._extreme(R.amin, np.argmin, dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return R.amax(self, axis=_axes(dim, self.ndim), keepdims=keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return R.amin(self, axis=_axes(dim, self.ndim), keepdims=keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _arg(np.argmax, self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _arg(np.argmin, self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return R.logsumexp(self, axis=_axes(dim, self.ndim), keepdims=keepdim)
+
+    def softmax(self, dim):
+        return R.softmax(self, axis=_axes(dim, self.ndim)[0] if self.ndim else None)
+
+    def log_softmax(self, dim):
+        return R.log_softmax(self, axis=_axes(dim, self.ndim)[0] if self.ndim else None)
+
+    def all(self, dim=None):
+        return Tensor._wrap(np.asarray(np.all(self._data, axis=dim)))
+
+    def any(self, dim=None):
+        return Tensor._wrap(np.asarray(np.any(self._data, axis=dim)))
+
+    # -- shape -------------------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        try:
+            return S.reshape(self, shape=shape)
+        except ValueError:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {self.numel()}") from None
+
+    view = reshape
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s = start_dim % self.ndim
+        e = end_dim % self.ndim
+        shape = self.shape[:s] + (-1,) + self.shape[e + 1:]
+        return self.reshape(shape)
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            shape = tuple(n for n in self.shape if n != 1)
+        else:
+            axes = _axes(dim, self.ndim) or ()
+            shape = tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1))
+        return self if shape == self.shape else S.reshape(self, shape=shape)
+
+    def unsqueeze(self, dim):
+        d = dim if dim >= 0 else dim + self.ndim + 1
+        if not 0 <= d <= self.ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-self.ndim - 1}, "
+                             f"{self.ndim}], but got {dim})")
+        return S.reshape(self, shape=self.shape[:d] + (1,) + self.shape[d:])
+
+    def permute(self, *dims):
+        dims = _shape_arg(dims)
+        if sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
+            raise RuntimeError(f"permute(): dims {list(dims)} are not a permutation of the {self.ndim} dims")
+        return S.permute(self, axes=tuple(d % self.ndim for d in dims))
+
+    def transpose(self, dim0, dim1):
+        if self.ndim < 2:
+            return self
+        axes = list(range(self.ndim))
+        a, b = _axes((dim0, dim1), self.ndim)
+        axes[a], axes[b] = axes[b], axes[a]
+        return S.permute(self, axes=tuple(axes))
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D; "
+                               f"use transpose(dim0, dim1) or permute")
+        return self.transpose(0, 1)
+
+    @property
+    def T(self):
+        return S.permute(self, axes=tuple(range(self.ndim))[::-1]) if self.ndim >= 2 else self
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def expand(self, *shape):
+        shape = _shape_arg(shape)
+        lead = len(shape) - self.ndim
+        full = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
+        return S.broadcast_to(self, shape=full)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        sizes = _shape_arg(sizes)
+        x = self.reshape((1,) * (len(sizes) - self.ndim) + tuple(self.shape))
+        for d, r in enumerate(sizes):
+            if r != 1:
+                x = cat([x] * r, dim=d)
+        return x
+
+    def __getitem__(self, key):
+        return S.getitem(self, key=_key(key))
+
+    def __setitem__(self, key, value):
+        key = _key(key)
+        if isinstance(value, Tensor) and (value.requires_grad or self.requires_grad) and grad_mode._enabled:
+            self._check_inplace("[...] =")
+            keep = np.ones(self._data.shape, dtype=self._data.dtype)
+            keep[key] = 0
+            base = self * Tensor._wrap(keep)
+            put = S.scatter_add(S.broadcast_to(value, shape=self._data[key].shape), shape=self._data.shape, key=key)
+            self._rebase(base + put)
+            return
+        self._check_inplace("[...] =")
+        self._data[key] = value._data if isinstance(value, Tensor) else value
+        self._version += 1
+
+    # -- comparisons: bool tensors, never part of the graph ---------------------------------------------
+    def _cmp(self, other, f):
+        o = other._data if isinstance(other, Tensor) else other
+        return Tensor._wrap(np.asarray(f(self._data, o)))
+
+    def __eq__(self, other):
+        return self._cmp(other, np.equal)
+
+    def __ne__(self, other):
+        return self._cmp(other, np.not_equal)
+
+    def __lt__(self, other):
+        return self._cmp(other, np.less)
+
+    def __le__(self, other):
+        return self._cmp(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._cmp(other, np.greater)
+
+    def __ge__(self, other):
+        return self._cmp(other, np.greater_equal)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __and__(self, other):
+        return self._cmp(other, np.logical_and if self._data.dtype == bool else np.bitwise_and)
+
+    def __or__(self, other):
+        return self._cmp(other, np.logical_or if self._data.dtype == bool else np.bitwise_or)
+
+    def __invert__(self):
+        return Tensor._wrap(~self._data)
+
+    def equal(self, other):
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(np.allclose(self._data, _data_of(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    # -- in place ------------------------------------------------------------------------------------
+    def _check_inplace(self, what):
+        if self.grad_fn is None and self.requires_grad and grad_mode._enabled:
+            raise RuntimeError(
+                f"a leaf Variable that requires grad is being used in an in-place operation ({what}). "
+                f"Changing a parameter in place while grad mode is on would corrupt its gradient. "
+                f"Fix: do the update inside `with bibun.no_grad():` (as an optimizer step does), "
+                f"not by writing `w = w - ...` (that makes w a non-leaf and its .grad stays None).")
+
+    def _rebase(self, new):
+        """Make this tensor the result of an out-of-place op (an in-place op under grad mode)."""
+        self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
+        self._version += 1
+        return self
+
+    def _inplace(self, op, other, what):
+        self._check_inplace(what)
+        o = other._data if isinstance(other, Tensor) else other
+        if grad_mode._enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            return self._rebase(op(self, other))
+        if isinstance(o, np.ndarray) and np.broadcast_shapes(o.shape, self._data.shape) != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(o.shape, self._data.shape))}")
+        d = self._data
+        _INPLACE[op](d, o, out=d, casting="unsafe")
+        self._version += 1
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(E.add, other, "+=")
+
+    def __isub__(self, other):
+        return self._inplace(E.sub, other, "-=")
+
+    def __imul__(self, other):
+        return self._inplace(E.mul, other, "*=")
+
+    def __itruediv__(self, other):
+        return self._inplace(E.div, other, "/=")
+
+    def add_(self, other, alpha=1):
+        return self._inplace(E.add, other if alpha == 1 else other * alpha, "add_")
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(E.sub, other if alpha == 1 else other * alpha, "sub_")
+
+    def mul_(self, other):
+        return self._inplace(E.mul, other, "mul_")
+
+    def div_(self, other):
+        return self._inplace(E.div, other, "div_")
+
+    def clamp_(self, min=None, max=None):
+        self._check_inplace("clamp_")
+        np.clip(self._data, _scalar(min), _scalar(max), out=self._data)
+        self._version += 1
+        return self
+
+    def fill_(self, value):
+        self._check_inplace("fill_")
+        self._data[...] = _scalar(value)
+        self._version += 1
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def copy_(self, src):
+        self._check_inplace("copy_")
+        s = src._data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.copyto(self._data, np.broadcast_to(s, self._data.shape), casting="unsafe")
+        except ValueError:
+            raise RuntimeError(f"copy_: the source of shape {list(np.shape(s))} cannot be broadcast to "
+                               f"the destination of shape {list(self.shape)}") from None
+        self._version += 1
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        from . import random
+        return self._fill_random(random._gen(generator).uniform(a, b, self._data.shape))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        from . import random
+        return self._fill_random(random._gen(generator).normal(mean, std, self._data.shape))
+
+    def _fill_random(self, values):
+        self._check_inplace("init")
+        self._data[...] = values
+        self._version += 1
+        return self
+
+
+def _int_grad_message(dt):
+    return (f"Only Tensors of floating point dtype can require gradients; this one is "
+            f"{_dtype.from_np(dt)}. Create it as a float (e.g. bibun.tensor([1.0, 2.0]) or "
+            f"dtype=bibun.float32), or convert it with .float() before asking for gradients.")
+
+
+# in-place forms of the four arithmetic ops (NumPy ufuncs with out=)
+_INPLACE = {E.add: np.add, E.sub: np.subtract, E.mul: np.multiply, E.div: np.true_divide}
+
+
+def _scalar(v):
+    return v.item() if isinstance(v, Tensor) else v
+
+
+def _data_of(x):
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _dim_of(x):
+    return x.ndim if isinstance(x, Tensor) else np.ndim(x)
+
+
+def _arg(f, x, dim, keepdim):
+    if dim is None:
+        r = f(x._data)
+        return Tensor._wrap(np.asarray(r, dtype=np.int64).reshape((1,) * x.ndim if keepdim else ()))
+    return Tensor._wrap(np.asarray(f(x._data, axis=_axes(dim, x.ndim)[0], keepdims=keepdim), dtype=np.int64))
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as one of its parameters; requires grad by default."""
+    __slots__ = ()
+
+    def __new__(cls, data=None, requires_grad=True):
+        src = data if data is not None else Tensor._wrap(np.empty(0, np.float32))
+        p = _new(cls)
+        p._data = src._data if isinstance(src, Tensor) else np.asarray(src)
+        p.grad = None
+        p.grad_fn = None
+        p._version = 0
+        p.requires_grad = requires_grad
+        return p
+
+    def __init__(self, data=None, requires_grad=True):
+        pass
+
+    def __repr__(self):
+        return "Parameter containing:\n" + format_tensor(self._data, requires_grad=self.requires_grad,
+                                                         prefix="tensor")
+
+
+_registry.Tensor = Tensor
+_registry._TENSOR_TYPES.add(Tensor)
+_registry._TENSOR_TYPES.add(Parameter)
+engine.Tensor = Tensor
+
+
+# -- creation ----------------------------------------------------------------------------------------
+def _infer(data):
+    if isinstance(data, Tensor):
+        return data._data.copy()
+    if isinstance(data, np.ndarray):
+        return data.copy()
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        data = [x._data if isinstance(x, Tensor) else x for x in data]
+    a = np.array(data)
+    if a.dtype == np.float64 and not isinstance(data, np.generic):
+        a = a.astype(np.float32)
+    elif a.dtype.kind in "iu" and not isinstance(data, np.generic):
+        a = a.astype(np.int64)
+    elif a.dtype.kind not in "fiub":
+        raise TypeError(f"could not make a tensor from {type(data).__name__} of {a.dtype}: give numbers, "
+                        f"nested lists of numbers, or a NumPy array")
+    return a
+
+
+def tensor(data, dtype=None, requires_grad=False, device=None):
+    """A new tensor holding a copy of `data` (Python floats become float32, ints int64)."""
+    a = _infer(data)
+    if dtype is not None:
+        a = a.astype(_dtype.to_np(dtype), copy=False)
+    _dtype.from_np(a.dtype)
+    if requires_grad and a.dtype.kind != "f":
+        raise RuntimeError(_int_grad_message(a.dtype))
+    return Tensor._wrap(a, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """A tensor sharing memory with `data` where it can (an ndarray of the right dtype, a Tensor)."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.type(dtype)
+    if isinstance(data, np.ndarray):
+        a = data if dtype is None else data.astype(_dtype.to_np(dtype), copy=False)
+        _dtype.from_np(a.dtype)
+        return Tensor._wrap(a)
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(a):
+    """A tensor sharing memory with the ndarray `a`, keeping its dtype."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(a).__name__})")
+    _dtype.from_np(a.dtype)
+    return Tensor._wrap(a)
+
+
+def _filled(shape, value, dtype, requires_grad, default=np.float32):
+    dt = _dtype.to_np(dtype) if dtype is not None else np.dtype(default)
+    t = Tensor._wrap(np.full(_shape_arg(shape), value, dtype=dt))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def zeros(*size, dtype=None, requires_grad=False, device=None):
+    return _filled(size, 0, dtype, requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False, device=None):
+    return _filled(size, 1, dtype, requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False, device=None):
+    return _filled(size, 0, dtype, requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    default = np.float32 if isinstance(fill_value, float) else (np.bool_ if isinstance(fill_value, bool) else np.int64)
+    return _filled(size, fill_value, dtype, requires_grad, default)
+
+
+def _like(x, value, dtype, requires_grad):
+    return _filled(x.shape, value, dtype if dtype is not None else x._data.dtype, requires_grad)
+
+
+def zeros_like(x, dtype=None, requires_grad=False, device=None):
+    return _like(x, 0, dtype, requires_grad)
+
+
+def ones_like(x, dtype=None, requires_grad=False, device=None):
+    return _like(x, 1, dtype, requires_grad)
+
+
+def empty_like(x, dtype=None, requires_grad=False, device=None):
+    return _like(x, 0, dtype, requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, requires_grad=False, device=None):
+    return _like(x, fill_value, dtype, requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    t = Tensor._wrap(np.eye(n, m, dtype=_dtype.to_np(dtype) if dtype else np.float32))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+    if end is None:
+        start, end = 0, start
+    ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+    dt = _dtype.to_np(dtype) if dtype else (np.int64 if ints else np.float32)
+    t = Tensor._wrap(np.arange(start, end, step).astype(dt))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    t = Tensor._wrap(np.linspace(start, end, steps).astype(_dtype.to_np(dtype) if dtype else np.float32))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def cat(tensors, dim=0):
+    tensors = [Tensor._from_data(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("cat expects a non-empty list of Tensors")
+    return S.cat(*tensors, axis=_axes(dim, tensors[0].ndim)[0])
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = [Tensor._from_data(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty list of Tensors")
+    d = dim if dim >= 0 else dim + tensors[0].ndim + 1
+    return S.stack(*tensors, axis=d)
+
+
+def where(condition, input=None, other=None):
+    c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if input is None:
+        return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(c))
+    return E.where(c.astype(bool, copy=False), input, other)

@@ -1,0 +1,32 @@
+"""A node of the graph: the op that made a tensor, its inputs and what the op saved.
+
+The edges run output tensor -> node -> input tensors, all strong and one way, so a graph has no
+reference cycles and is freed by reference counting alone as soon as its root goes away.
+"""
+
+
+class Node:
+    __slots__ = ("op", "inputs", "needs", "params", "out", "retained", "versions", "__weakref__")
+
+    def __init__(self, op, inputs, needs, params, out, versions=None):
+        self.op = op                # ops._registry.Op: forward, vjp and teaching text
+        self.inputs = inputs        # tuple: Tensors, or Python scalars for constants
+        self.needs = needs          # tuple of bools: which inputs take a gradient
+        self.params = params        # dict of non-tensor arguments (dim, keepdim, shape...) or None
+        self.out = out              # the output's ndarray (several VJPs reuse it: exp, tanh, sigmoid)
+        self.retained = None        # weakref to the output tensor when it called retain_grad()
+        self.versions = versions    # input version counters at forward time (in-place checks)
+
+    def name(self):
+        return self.op.grad_name
+
+    @property
+    def next_functions(self):
+        out = []
+        for x, need in zip(self.inputs or (), self.needs or ()):
+            fn = getattr(x, "grad_fn", None)
+            out.append((fn if fn is not None else ("AccumulateGrad" if need else None), 0))
+        return tuple(out)
+
+    def __repr__(self):
+        return f"<{self.op.grad_name} object at {id(self):#x}>"

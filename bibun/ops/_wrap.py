@@ -1,0 +1,58 @@
+"""Turning user arguments into op inputs: Tensors stay, Python scalars stay weak, the rest become Tensors."""
+import numbers
+
+import numpy as np
+
+from . import _registry
+from ._registry import apply
+
+_SCALARS = (int, float, bool)
+
+
+def operand(x):
+    """(input, data) for one argument of an op."""
+    T = _registry.Tensor
+    if isinstance(x, T):
+        return x, x._data
+    if type(x) in _SCALARS:
+        return x, x
+    if isinstance(x, np.generic) and not isinstance(x, np.ndarray):
+        return x.item(), x.item()
+    if isinstance(x, numbers.Number):
+        raise TypeError(f"bibun tensors cannot hold {type(x).__name__} numbers")
+    t = T._from_data(x)
+    return t, t._data
+
+
+def unary(op):
+    def f(x, **params):
+        if not isinstance(x, _registry.Tensor):
+            x = _registry.Tensor._from_data(x)
+        return apply(op, (x,), (x._data,), params or None)
+    f.__name__ = op.name
+    op.traced = f
+    return f
+
+
+def binary(op):
+    def f(a, b):
+        a, ad = operand(a)
+        b, bd = operand(b)
+        if type(bd) is float and ad.dtype.kind in "biu":     # int tensor op 2.5 -> float32, as PyTorch
+            ad = ad.astype(np.float32)
+        elif type(ad) is float and bd.dtype.kind in "biu":
+            bd = bd.astype(np.float32)
+        return apply(op, (a, b), (ad, bd))
+    f.__name__ = op.name
+    op.traced = f
+    return f
+
+
+def nary(op):
+    """An op whose inputs are all positional arrays (some maybe constants) plus keyword params."""
+    def f(*args, **params):
+        pairs = [operand(a) for a in args]
+        return apply(op, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs), params or None)
+    f.__name__ = op.name
+    op.traced = f
+    return f

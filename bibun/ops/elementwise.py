@@ -1,0 +1,89 @@
+"""Elementwise primitives: forward, one VJP per input, and the local derivative to teach with.
+
+VJPs are written against `xp` (NumPy, or bibun.numpy when building a graph of the backward pass
+for higher-order gradients), so one rule serves both. Broadcast inputs need no care here: the
+engine sums each gradient back to its input's shape.
+"""
+import numpy as np
+
+from ._registry import defop
+from ._wrap import binary, nary, unary
+
+
+def _pow_exp_grad(xp, g, out, a, b):
+    # d(a^b)/db = a^b log a; PyTorch takes it as 0 where a == 0 (and b >= 0)
+    return g * xp.where(a == 0, 0.0, out * xp.log(xp.where(a == 0, 1.0, a)))
+
+
+def _max_grad(xp, g, out, a, b):       # ties share the gradient, as PyTorch's maximum does
+    return g * (xp.where(a == b, 0.5, 1.0) * (a >= b))
+
+
+def _min_grad(xp, g, out, a, b):
+    return g * (xp.where(a == b, 0.5, 1.0) * (a <= b))
+
+
+def _clamp(a, min=None, max=None):
+    return np.clip(a, min, max) if (min is not None or max is not None) else a.copy()
+
+
+def _clamp_grad(xp, g, out, a, min=None, max=None):
+    keep = True
+    if min is not None:
+        keep = keep & (a >= min)
+    if max is not None:
+        keep = keep & (a <= max)
+    return g * keep
+
+
+def _sigmoid(a):
+    # exp of a non-positive number only: no overflow warnings for large |a|
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+E = "elementwise"
+add = binary(defop("add", np.add, (lambda xp, g, out, a, b: g, lambda xp, g, out, a, b: g),
+                   kind=E, symbol="+", local=("1", "1")))
+sub = binary(defop("sub", np.subtract, (lambda xp, g, out, a, b: g, lambda xp, g, out, a, b: -g),
+                   kind=E, symbol="-", local=("1", "-1")))
+mul = binary(defop("mul", np.multiply, (lambda xp, g, out, a, b: g * b, lambda xp, g, out, a, b: g * a),
+                   kind=E, symbol=r"\times", local=("@1", "@0")))
+div = binary(defop("div", np.true_divide,
+                   (lambda xp, g, out, a, b: g / b, lambda xp, g, out, a, b: -g * out / b),
+                   kind=E, symbol=r"\div", local=(r"\frac{1}{@1}", r"-\frac{@0}{@1^2}")))
+pow = binary(defop("pow", np.power,
+                   (lambda xp, g, out, a, b: g * b * a ** (b - 1), _pow_exp_grad),
+                   kind=E, symbol="^", local=("@1 @0^{@1-1}", r"@0^{@1} \log @0")))
+maximum = binary(defop("maximum", np.maximum, (_max_grad, lambda xp, g, out, a, b: _max_grad(xp, g, out, b, a)),
+                       kind=E, symbol=r"\max", local=(r"[@0 \geq @1]", r"[@1 \geq @0]")))
+minimum = binary(defop("minimum", np.minimum, (_min_grad, lambda xp, g, out, a, b: _min_grad(xp, g, out, b, a)),
+                       kind=E, symbol=r"\min", local=(r"[@0 \leq @1]", r"[@1 \leq @0]")))
+
+neg = unary(defop("neg", np.negative, lambda xp, g, out, a: -g, kind=E, symbol=r"\times(-1)", local=("-1",)))
+exp = unary(defop("exp", np.exp, lambda xp, g, out, a: g * out, kind=E, symbol=r"\exp", local=(r"\exp(@0)",)))
+log = unary(defop("log", np.log, lambda xp, g, out, a: g / a, kind=E, symbol=r"\log", local=(r"\frac{1}{@0}",)))
+sqrt = unary(defop("sqrt", np.sqrt, lambda xp, g, out, a: g / (2 * out), kind=E, symbol=r"\sqrt{}",
+                   local=(r"\frac{1}{2\sqrt{@0}}",)))
+sin = unary(defop("sin", np.sin, lambda xp, g, out, a: g * xp.cos(a), kind=E, symbol=r"\sin", local=(r"\cos @0",)))
+cos = unary(defop("cos", np.cos, lambda xp, g, out, a: -g * xp.sin(a), kind=E, symbol=r"\cos", local=(r"-\sin @0",)))
+tanh = unary(defop("tanh", np.tanh, lambda xp, g, out, a: g * (1 - out * out), kind=E, symbol=r"\tanh",
+                   local=(r"1 - \tanh^2 @0",)))
+sigmoid = unary(defop("sigmoid", _sigmoid, lambda xp, g, out, a: g * out * (1 - out), kind=E, symbol=r"\sigma",
+                      local=(r"\sigma(@0)(1 - \sigma(@0))",)))
+relu = unary(defop("relu", lambda a: np.maximum(a, 0, dtype=a.dtype), lambda xp, g, out, a: g * (a > 0),
+                   kind=E, symbol="ReLU", local=(r"[@0 > 0]",)))
+abs = unary(defop("abs", np.abs, lambda xp, g, out, a: g * xp.sign(a), kind=E, symbol=r"|\cdot|",
+                  local=(r"\mathrm{sign}(@0)",)))
+reciprocal = unary(defop("reciprocal", lambda a: 1 / a, lambda xp, g, out, a: -g * out * out, kind=E,
+                         symbol="1/a", local=(r"-\frac{1}{@0^2}",)))
+clamp = unary(defop("clamp", _clamp, _clamp_grad, kind=E, symbol="clamp", local=(r"[\min \leq @0 \leq \max]",)))
+
+
+def _where(c, a, b):
+    return np.where(c, a, b)
+
+
+where = nary(defop("where", _where, (None, lambda xp, g, out, c, a, b: g * c,
+                                 lambda xp, g, out, c, a, b: g * (c == 0)),
+              kind=E, symbol="where", local=(None, "[c]", "[not c]")))

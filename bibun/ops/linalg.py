@@ -1,0 +1,48 @@
+"""Matrix products. 1-D operands follow NumPy's matmul rules; batch broadcasting is the engine's sum_to."""
+import numpy as np
+
+from ._registry import defop
+from ._wrap import binary, nary
+
+
+def _mm_grad_a(xp, g, out, a, b):
+    if b.ndim == 1:
+        return xp.expand_dims(g, -1) * b if a.ndim > 1 else g * b
+    if a.ndim == 1:
+        return xp.matmul(xp.expand_dims(g, -2), xp.swapaxes(b, -1, -2))
+    return xp.matmul(g, xp.swapaxes(b, -1, -2))
+
+
+def _mm_grad_b(xp, g, out, a, b):
+    if a.ndim == 1:
+        return xp.expand_dims(a, -1) * xp.expand_dims(g, -2) if b.ndim > 1 else g * a
+    if b.ndim == 1:
+        return xp.matmul(xp.swapaxes(a, -1, -2), g)
+    return xp.matmul(xp.swapaxes(a, -1, -2), g)
+
+
+def _linear(x, w, b=None):
+    out = x @ w.T
+    if b is not None:
+        out += b
+    return out
+
+
+def _linear_grad_w(xp, g, out, x, w, b=None):
+    if x.ndim == 1:
+        return xp.expand_dims(g, -1) * x
+    if x.ndim > 2:
+        x, g = xp.reshape(x, (-1, x.shape[-1])), xp.reshape(g, (-1, g.shape[-1]))
+    return xp.matmul(xp.swapaxes(g, -1, -2), x)
+
+
+L = "linalg"
+matmul = binary(defop("matmul", np.matmul, (_mm_grad_a, _mm_grad_b), kind=L, symbol="@",
+                      local=("@1^\\top", "@0^\\top"), grad_name="MmBackward0"))
+dot = binary(defop("dot", np.dot, (lambda xp, g, out, a, b: g * b, lambda xp, g, out, a, b: g * a),
+                   kind=L, symbol=r"\cdot", local=("@1", "@0")))
+# fused x @ W.T + b, the body of nn.Linear: one node instead of three
+linear = nary(defop("linear", _linear,
+                    (lambda xp, g, out, x, w, b=None: xp.matmul(g, w), _linear_grad_w,
+                     lambda xp, g, out, x, w, b=None: g),
+                    kind=L, symbol="linear", local=("W", "x^\\top", "1"), grad_name="AddmmBackward0"))

@@ -1,0 +1,120 @@
+"""Fused losses: the stable forms, with their short closed-form VJPs.
+
+Each takes `reduction` ('mean', 'sum' or 'none'); `_reduce` / `_unreduce` are the one place
+that handles it.
+"""
+import numpy as np
+
+from ._registry import defop
+from ._wrap import nary
+from .elementwise import _sigmoid
+
+
+def _reduce(l, reduction):
+    if reduction == "mean":
+        return l.mean(dtype=l.dtype)
+    if reduction == "sum":
+        return l.sum(dtype=l.dtype)
+    return l
+
+
+def _unreduce(xp, g, n, reduction):
+    """The gradient of the reduction, broadcastable to the per-element losses."""
+    return g / n if reduction == "mean" else g
+
+
+def _softplus(x):
+    # log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|)
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _bce_logits(z, y, pos_weight=None, reduction="mean"):
+    if pos_weight is None:
+        l = _softplus(z) - z * y
+    else:
+        l = (1 - y) * z + (1 + (pos_weight - 1) * y) * _softplus(-z)
+    return _reduce(l.astype(z.dtype, copy=False), reduction)
+
+
+def _bce_logits_dz(xp, g, out, z, y, pos_weight=None, reduction="mean"):
+    if pos_weight is None:
+        d = xp.sigmoid(z) - y
+    else:
+        d = (1 - y) - (1 + (pos_weight - 1) * y) * xp.sigmoid(-z)
+    return _unreduce(xp, g, np.size(z), reduction) * d
+
+
+def _bce_logits_dy(xp, g, out, z, y, pos_weight=None, reduction="mean"):
+    d = -z if pos_weight is None else -z + (pos_weight - 1) * xp.log(1 + xp.exp(-z))
+    return _unreduce(xp, g, np.size(z), reduction) * d
+
+
+def _bce(p, y, reduction="mean"):
+    # PyTorch clamps each log at -100 so that p = 0 or 1 gives a finite loss
+    with np.errstate(divide="ignore"):
+        l = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))
+    return _reduce(l.astype(p.dtype, copy=False), reduction)
+
+
+def _bce_dp(xp, g, out, p, y, reduction="mean"):
+    return _unreduce(xp, g, np.size(p), reduction) * (p - y) / xp.maximum(p * (1 - p), 1e-12)
+
+
+def _bce_dy(xp, g, out, p, y, reduction="mean"):
+    return _unreduce(xp, g, np.size(p), reduction) * (xp.log(1 - p) - xp.log(p))
+
+
+def _rows(target, ignore_index):
+    keep = target != ignore_index
+    return keep, np.where(keep, target, 0)
+
+
+def _nll(logp, target, reduction="mean", ignore_index=-100):
+    keep, t = _rows(target, ignore_index)
+    picked = np.take_along_axis(logp, np.expand_dims(t, 1), axis=1).squeeze(1)
+    l = np.where(keep, -picked, 0).astype(logp.dtype, copy=False)
+    if reduction == "mean":
+        return (l.sum() / max(int(keep.sum()), 1)).astype(logp.dtype)
+    return _reduce(l, reduction)
+
+
+def _nll_grad(xp, g, out, logp, target, reduction="mean", ignore_index=-100):
+    keep, t = _rows(target, ignore_index)
+    n = max(int(keep.sum()), 1)
+    onehot = np.zeros(logp.shape, dtype=logp.dtype if xp is np else logp._data.dtype)
+    np.put_along_axis(onehot, np.expand_dims(t, 1), np.expand_dims(keep, 1).astype(onehot.dtype), axis=1)
+    gl = _unreduce(xp, g, n, reduction)
+    if reduction == "none":
+        gl = xp.expand_dims(gl, 1)
+    return -gl * onehot
+
+
+def _cross_entropy(z, target, reduction="mean", ignore_index=-100):
+    from .reduction import _log_softmax
+    return _nll(_log_softmax(z, 1), target, reduction, ignore_index)
+
+
+def _cross_entropy_grad(xp, g, out, z, target, reduction="mean", ignore_index=-100):
+    # d/dz (logsumexp(z) - z_t) = softmax(z) - onehot(t), zero on ignored rows
+    keep, _ = _rows(target, ignore_index)
+    s = xp.softmax(z, axis=1) * np.expand_dims(keep, 1)
+    return s * _cross_entropy_scale(xp, g, keep, reduction) + _nll_grad(xp, g, out, z, target, reduction, ignore_index)
+
+
+def _cross_entropy_scale(xp, g, keep, reduction):
+    gl = _unreduce(xp, g, max(int(keep.sum()), 1), reduction)
+    return xp.expand_dims(gl, 1) if reduction == "none" else gl
+
+
+LOSS = "loss"
+binary_cross_entropy_with_logits = nary(defop(
+    "binary_cross_entropy_with_logits", _bce_logits, (_bce_logits_dz, _bce_logits_dy), kind=LOSS,
+    symbol="BCE", local=(r"\sigma(@0) - @1", r"-@0"), grad_name="BinaryCrossEntropyWithLogitsBackward0"))
+binary_cross_entropy = nary(defop(
+    "binary_cross_entropy", _bce, (_bce_dp, _bce_dy), kind=LOSS, symbol="BCE",
+    local=(r"\frac{@0 - @1}{@0(1-@0)}", r"\log\frac{1-@0}{@0}"), grad_name="BinaryCrossEntropyBackward0"))
+nll_loss = nary(defop("nll_loss", _nll, (_nll_grad, None), kind=LOSS, symbol="NLL",
+                      local=(r"-[k = @1]", None), grad_name="NllLossBackward0"))
+cross_entropy = nary(defop("cross_entropy", _cross_entropy, (_cross_entropy_grad, None), kind=LOSS,
+                           symbol="CE", local=(r"\mathrm{softmax}(@0) - \mathrm{onehot}(@1)", None),
+                           grad_name="NllLossBackward0"))
