@@ -17,7 +17,7 @@ from ._tensor import (Tensor, Parameter, Size, tensor, as_tensor, from_numpy, ze
 from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, randn, rand,
                      randint, randperm, normal, randn_like, rand_like, default_generator)
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
-from . import autograd, ops, numpy, func
+from . import autograd, ops, numpy, func, nn, optim, utils
 from .func import grad, value_and_grad
 from ._serialize import save, load
 

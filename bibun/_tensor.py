@@ -188,11 +188,17 @@ class Tensor:
     def tolist(self):
         return self._data.tolist()
 
+    def _scalar_value(self):
+        if self._data.size != 1:
+            raise ValueError(f"only one element tensors can be converted to Python scalars (this one has "
+                             f"{self._data.size}); index one element or reduce it first")
+        return self._data.item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar_value())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar_value())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub":

@@ -1,0 +1,113 @@
+"""Optimizer: parameter groups, per-parameter state keyed by the parameter itself, zero_grad, state_dict.
+
+Updates run on the arrays directly: no graph is recorded and nothing is allocated per step beyond
+NumPy's temporaries.
+"""
+import copy
+
+import numpy as np
+
+from .._tensor import Tensor
+
+
+class Optimizer:
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = {}
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            "but got a Tensor: pass model.parameters() or [tensor]")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list: the model has no parameters it can see. "
+                             "If its layers sit in a plain Python list, wrap it in nn.ModuleList([...]).")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for g in groups:
+            self.add_param_group(g)
+
+    def add_param_group(self, group):
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor: optimize the tensors you created with "
+                                 "requires_grad=True (or the model's parameters), not results computed from them")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        g = dict(self.defaults)
+        g.update(group)
+        g["params"] = params
+        self.param_groups.append(g)
+
+    def zero_grad(self, set_to_none=True):
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        p.grad._data[...] = 0
+
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            from ..autograd.grad_mode import enable_grad
+            with enable_grad():
+                loss = closure()
+        for g in self.param_groups:
+            self._update_group(g)
+        return loss
+
+    def _update_group(self, group):
+        raise NotImplementedError
+
+    def state_dict(self):
+        index = {}
+        groups = []
+        for g in self.param_groups:
+            ids = []
+            for p in g["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": ids})
+        state = {}
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p in self.state:
+                    state[index[id(p)]] = {k: (v.detach() if isinstance(v, Tensor) else
+                                               Tensor._wrap(v.copy()) if isinstance(v, np.ndarray) else v)
+                                           for k, v in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups) or any(
+                len(a["params"]) != len(b["params"]) for a, b in zip(groups, self.param_groups)):
+            raise ValueError("loaded state dict has a different number of parameter groups or parameters than "
+                             "this optimizer: build the optimizer over the same model first")
+        by_index = {}
+        for saved, g in zip(groups, self.param_groups):
+            for i, p in zip(saved["params"], g["params"]):
+                by_index[i] = p
+            for k, v in saved.items():
+                if k != "params":
+                    g[k] = v
+        self.state = {}
+        for i, st in state_dict["state"].items():
+            p = by_index[int(i)]
+            self.state[p] = {k: (v._data.astype(p._data.dtype, copy=True) if isinstance(v, Tensor) else copy.copy(v))
+                             for k, v in st.items()}
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for k in sorted(k for k in g if k != "params"):
+                lines.append(f"    {k}: {g[k]}")
+        lines.append(")")
+        return "\n".join(lines)

@@ -1,0 +1,2 @@
+"""bibun.utils: data loading (bibun.utils.data)."""
+from . import data
