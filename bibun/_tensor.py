@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _dtype
 from ._print import format_tensor
-from .autograd import engine, grad_mode
+from .autograd import engine, grad_mode, version_counter
 from .ops import elementwise as E, linalg as L, losses as _losses, reduction as R, shape as S
 from .ops import _registry
 
@@ -65,7 +65,7 @@ _values_indices = collections.namedtuple("return_types", ["values", "indices"])
 
 
 class Tensor:
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_version", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_version", "_changed_by", "__weakref__")
     __array_priority__ = 1000          # ndarray <op> Tensor calls our reflected op: a Tensor, never an object array
     __hash__ = object.__hash__          # == is elementwise, so identity hashing (optimizer state is keyed by tensor)
 
@@ -108,7 +108,7 @@ class Tensor:
     @data.setter
     def data(self, value):
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
-        self._version += 1
+        # no version bump: nodes saved the old array itself, which this does not change (PyTorch's escape hatch)
 
     @property
     def shape(self):
@@ -213,7 +213,10 @@ class Tensor:
 
     # -- graph -------------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+        if gradient is None and not create_graph and inputs is None:     # loss.backward(): the short way
+            engine.run_backward((self,), (engine._seed(self, None, False),), bool(retain_graph))
+        else:
+            engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self):
         return Tensor._wrap(self._data)
@@ -444,8 +447,10 @@ class Tensor:
         if dim is None:
             return op(self)
         axes = _axes(dim, self.ndim)
-        values = op(self, axis=axes, keepdims=keepdim)
-        idx = argf(self._data, axis=axes[0] if axes else None, keepdims=keepdim)
+        if axes is None:                     # a 0-d tensor: its value, at index 0
+            return _values_indices(op(self), Tensor._wrap(np.zeros((), dtype=np.int64)))
+        values = (R.max_dim if op is R.amax else R.min_dim)(self, axis=axes[0], keepdims=keepdim)
+        idx = argf(self._data, axis=axes[0], keepdims=keepdim)
         return _values_indices(values, Tensor._wrap(np.asarray(idx, dtype=np.int64)))
 
     def max(self, dim=None, keepdim=False):
@@ -580,7 +585,7 @@ class Tensor:
             return
         self._check_inplace("[...] =")
         self._data[key] = value._data if isinstance(value, Tensor) else value
-        self._version += 1
+        self._version = version_counter.tick(self, '[...] =')
 
     # -- comparisons: bool tensors, never part of the graph ---------------------------------------------
     def _cmp(self, other, f):
@@ -632,9 +637,9 @@ class Tensor:
                 f"not by writing `w = w - ...` (that makes w a non-leaf and its .grad stays None).")
 
     def _rebase(self, new):
-        """Make this tensor the result of an out-of-place op (an in-place op under grad mode)."""
+        """Make this tensor the result of an out-of-place op (an in-place op under grad mode). The old
+        array is left as it was, so the nodes that saved it still compute correct gradients."""
         self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
-        self._version += 1
         return self
 
     def _inplace(self, op, other, what):
@@ -647,7 +652,7 @@ class Tensor:
                                f"{list(np.broadcast_shapes(o.shape, self._data.shape))}")
         d = self._data
         _INPLACE[op](d, o, out=d, casting="unsafe")
-        self._version += 1
+        self._version = version_counter.tick(self, what)
         return self
 
     def __iadd__(self, other):
@@ -677,13 +682,13 @@ class Tensor:
     def clamp_(self, min=None, max=None):
         self._check_inplace("clamp_")
         np.clip(self._data, _scalar(min), _scalar(max), out=self._data)
-        self._version += 1
+        self._version = version_counter.tick(self, 'clamp_()')
         return self
 
     def fill_(self, value):
         self._check_inplace("fill_")
         self._data[...] = _scalar(value)
-        self._version += 1
+        self._version = version_counter.tick(self, 'fill_()')
         return self
 
     def zero_(self):
@@ -697,7 +702,7 @@ class Tensor:
         except ValueError:
             raise RuntimeError(f"copy_: the source of shape {list(np.shape(s))} cannot be broadcast to "
                                f"the destination of shape {list(self.shape)}") from None
-        self._version += 1
+        self._version = version_counter.tick(self, 'copy_()')
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
@@ -711,7 +716,7 @@ class Tensor:
     def _fill_random(self, values):
         self._check_inplace("init")
         self._data[...] = values
-        self._version += 1
+        self._version = version_counter.tick(self, 'init')
         return self
 
 

@@ -6,7 +6,7 @@ saved dropped afterwards unless `retain_graph=True`.
 """
 import numpy as np
 
-from . import grad_mode
+from . import grad_mode, version_counter
 
 # set by bibun._tensor / bibun.numpy at import time (the engine sits below them)
 Tensor = None
@@ -37,14 +37,17 @@ def _freed_error(node):
 
 
 def _check_versions(node):
-    for x, v in zip(node.inputs, node.versions):
-        if v is not None and x._version != v:
+    for x in node.inputs:
+        if isinstance(x, Tensor) and x._version > node.epoch:
+            what = getattr(x, "_changed_by", None)
+            how = f"by `{what}`" if what else "in place (an optimizer step, or `-=`/`+=` under no_grad)"
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: a tensor of shape {tuple(x.shape)} saved by {node.op.grad_name} is at version "
-                f"{x._version}; expected version {v} instead. It was changed in place after {node.op.name} "
-                f"used it (e.g. by `+=`, `.add_()`, `[...] =`). Fix: use the out-of-place form "
-                f"(`x = x + ...`) or .clone() the tensor before changing it.")
+                f"operation: the {x._data.dtype} tensor of shape {tuple(x._data.shape)} that {node.op.name} "
+                f"({node.op.grad_name}) saved for backward was changed {how} after {node.op.name} used it, so "
+                f"its gradient would be computed from the wrong numbers. Fix: use the out-of-place form "
+                f"(`x = x + 1` instead of `x += 1`), .clone() the tensor before changing it, or call "
+                f"backward() before updating it.")
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
@@ -55,36 +58,30 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     """
     wrap = Tensor._wrap
     xp = traced_numpy if create_graph else raw_numpy
-    grads = {}                    # node -> gradient of its output, summed over consumers
-    deps = {}                     # node -> number of consumers not yet processed
-    handed = set()                # ids of arrays already stored somewhere: never add into them
-    results = None
+    grads = {}                    # node -> gradient of its output, summed over its consumers
+    handed = set()                # ids of arrays stored somewhere already: never add into them in place
+    results = cap_leaf = cap_node = None
     if capture is not None:
         results = [None] * len(capture)
         cap_leaf = {id(t): i for i, t in enumerate(capture) if t.grad_fn is None}
         cap_node = {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
 
-    stack = []
+    starts = []
     for t, g in zip(roots, root_grads):
-        if t.grad_fn is None:      # a leaf as root: its gradient is the seed itself
-            if capture is not None and id(t) in cap_leaf:
-                results[cap_leaf[id(t)]] = g
-            elif capture is None:
-                _accumulate(t, g, handed, create_graph, wrap)
+        n = t.grad_fn
+        if n is None:             # a leaf as root: its gradient is the seed itself
+            _deliver(t, g, capture, cap_leaf, results, handed, create_graph, wrap)
             continue
         handed.add(id(g))
-        n = t.grad_fn
         if n in grads:
             grads[n] = grads[n] + g
         else:
             grads[n] = g
-            stack.append(n)
+            starts.append(n)
 
-    # count, for every node reachable from the roots, how many consumers feed it
-    seen = list(stack)
-    for n in seen:
-        deps.setdefault(n, 0)
-    todo = list(stack)
+    # how many consumers feed each node reachable from the roots (Kahn's algorithm, no recursion)
+    deps = dict.fromkeys(starts, 0)
+    todo = list(starts)
     while todo:
         n = todo.pop()
         if n.inputs is None:
@@ -98,51 +95,52 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     else:
                         deps[p] = 1
                         todo.append(p)
-    ready = [n for n in stack if deps[n] == 0]
+    ready = [n for n in starts if deps[n] == 0]
 
-    with grad_mode.set_grad_enabled(create_graph):
+    was_enabled = grad_mode._enabled
+    grad_mode._enabled = create_graph
+    try:
         while ready:
             n = ready.pop()
             g = grads.pop(n)
-            if n.retained is not None:
-                t = n.retained()
-                if t is not None:
-                    _accumulate(t, g, handed, create_graph, wrap)
-            if capture is not None and n in cap_node:
+            if n.retained is not None and n.retained() is not None:
+                _accumulate(n.retained(), g, handed, create_graph, wrap)
+            if cap_node and n in cap_node:
                 results[cap_node[n]] = g
-            if n.versions is not None:
+            if n.epoch < version_counter.now:       # something changed in place since this op ran
                 _check_versions(n)
-            op, params = n.op, n.params or {}
+            op, params = n.op, n.params or _NO_PARAMS
             if create_graph:
                 args = n.inputs
                 out = op.traced(*args, **params)
                 if not isinstance(g, Tensor):
                     g = wrap(g)
             else:
-                args = tuple(x._data if isinstance(x, Tensor) else x for x in n.inputs)
+                args = n.datas
                 out = n.out
+            vjp = op.vjp
             step = [] if tracer is not None else None
-            for i, (x, need) in enumerate(zip(n.inputs, n.needs)):
+            i = -1
+            for x, need in zip(n.inputs, n.needs):
+                i += 1
                 if not need:
                     continue
-                if op.variadic:
-                    gi = op.vjp[0](i, xp, g, out, *args, **params)
-                else:
-                    gi = op.vjp[i](xp, g, out, *args, **params)
-                shape = x._data.shape
-                if gi.shape != shape:
-                    gi = sum_to(gi, shape, xp)
-                if not create_graph and gi.dtype != x._data.dtype:
-                    gi = gi.astype(x._data.dtype)
+                gi = vjp[0](i, xp, g, out, *args, **params) if op.variadic else vjp[i](xp, g, out, *args, **params)
+                xd = x._data
+                if gi.shape != xd.shape:
+                    gi = sum_to(gi, xd.shape, xp)
+                if not create_graph and gi.dtype != xd.dtype:
+                    gi = gi.astype(xd.dtype)
                 if step is not None:
                     step.append((i, gi))
                 p = x.grad_fn
                 if p is None:
-                    if capture is None:
-                        _accumulate(x, gi, handed, create_graph, wrap)
-                    elif id(x) in cap_leaf:
-                        k = cap_leaf[id(x)]
-                        results[k] = gi if results[k] is None else results[k] + gi
+                    if capture is None and x.grad is None and not create_graph and gi.base is None \
+                            and id(gi) not in handed:          # the common case, inlined: a fresh array
+                        handed.add(id(gi))
+                        x.grad = wrap(gi)
+                    else:
+                        _deliver(x, gi, capture, cap_leaf, results, handed, create_graph, wrap)
                     continue
                 if p in grads:
                     grads[p] = grads[p] + gi
@@ -154,9 +152,23 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             if step is not None:
                 tracer.on_backward(n, g, step)
             if not retain_graph:
-                n.inputs = None
-                n.out = None
+                n.inputs = n.datas = n.out = None
+    finally:
+        grad_mode._enabled = was_enabled
     return results
+
+
+_NO_PARAMS = {}
+
+
+def _deliver(t, g, capture, cap_leaf, results, handed, create_graph, wrap):
+    """A leaf's gradient goes to its .grad, or to the results when autograd.grad asked for it."""
+    if capture is None:
+        if t.requires_grad:
+            _accumulate(t, g, handed, create_graph, wrap)
+    elif id(t) in cap_leaf:
+        k = cap_leaf[id(t)]
+        results[k] = g if results[k] is None else results[k] + g
 
 
 def _accumulate(t, g, handed, create_graph, wrap):
@@ -169,7 +181,7 @@ def _accumulate(t, g, handed, create_graph, wrap):
     if isinstance(g, Tensor):
         g = g._data
     if t.grad is None:
-        if id(g) in handed or not g.flags.owndata or not g.flags.writeable:
+        if g.base is not None or id(g) in handed or not g.flags.writeable:
             g = g.copy()
         handed.add(id(g))
         t.grad = wrap(g)
@@ -194,7 +206,7 @@ def _seed(t, g, create_graph):
                 f"{tuple(t.shape)}. Reduce it to one number first (e.g. loss.sum() or loss.mean()), or "
                 f"pass the gradient of the final result with respect to it: t.backward(gradient=...) "
                 f"with a tensor of shape {tuple(t.shape)}.")
-        return Tensor._wrap(np.ones_like(t._data)) if create_graph else np.ones_like(t._data)
+        return Tensor._wrap(np.ones_like(t._data)) if create_graph else _ones(t._data)
     if isinstance(g, Tensor):
         g = g if create_graph else g._data
     else:
@@ -203,6 +215,20 @@ def _seed(t, g, create_graph):
         raise RuntimeError(f"the gradient passed to backward has shape {tuple(g.shape)} but the tensor has "
                            f"shape {tuple(t._data.shape)}; they must match")
     return g
+
+
+_ONES = {}
+
+
+def _ones(a):
+    """The seed 1 for a one-element root: one read-only array per shape and dtype, never written to
+    (the walk records it as handed out, so nothing adds into it in place)."""
+    key = (a.shape, a.dtype)
+    one = _ONES.get(key)
+    if one is None:
+        one = _ONES[key] = np.ones(a.shape, a.dtype)
+        one.flags.writeable = False
+    return one
 
 
 def _why_disconnected():

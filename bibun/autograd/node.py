@@ -6,16 +6,17 @@ reference cycles and is freed by reference counting alone as soon as its root go
 
 
 class Node:
-    __slots__ = ("op", "inputs", "needs", "params", "out", "retained", "versions", "__weakref__")
+    __slots__ = ("op", "inputs", "datas", "needs", "params", "out", "retained", "epoch", "__weakref__")
 
-    def __init__(self, op, inputs, needs, params, out, versions=None):
+    def __init__(self, op, inputs, datas, needs, params, out, epoch):
         self.op = op                # ops._registry.Op: forward, vjp and teaching text
         self.inputs = inputs        # tuple: Tensors, or Python scalars for constants
+        self.datas = datas          # the inputs' arrays as the forward saw them (what the VJPs read)
         self.needs = needs          # tuple of bools: which inputs take a gradient
         self.params = params        # dict of non-tensor arguments (dim, keepdim, shape...) or None
         self.out = out              # the output's ndarray (several VJPs reuse it: exp, tanh, sigmoid)
         self.retained = None        # weakref to the output tensor when it called retain_grad()
-        self.versions = versions    # input version counters at forward time (in-place checks)
+        self.epoch = epoch          # the in-place clock when the op ran (see version_counter)
 
     def name(self):
         return self.op.grad_name

@@ -87,7 +87,7 @@ def dropout(input, p=0.5, training=True):
 
 
 def _same_shape(input, target, name):
-    if tuple(input.shape) != tuple(target.shape):
+    if input._data.shape != target._data.shape:
         raise ValueError(
             f"{name}: Target size ({tuple(target.shape)}) must be the same as input size ({tuple(input.shape)}). "
             + (f"Reshape the target with y.reshape(-1, 1) (or squeeze the output with out.squeeze(1)); "

@@ -6,7 +6,7 @@ derivative as LaTeX, with @0, @1 for the inputs' names and @out for the output's
 """
 import numpy as np
 
-from ..autograd import engine, grad_mode
+from ..autograd import engine, grad_mode, version_counter
 from ..autograd.node import Node
 
 OPS = {}
@@ -51,7 +51,7 @@ def apply(op, inputs, datas, params=None):
         needs = tuple([type(x) in _TENSOR_TYPES and x.requires_grad for x in inputs])
         if True in needs:
             t.requires_grad = True
-            t.grad_fn = Node(op, inputs, needs, params, out)
+            t.grad_fn = Node(op, inputs, datas, needs, params, out, version_counter.now)
     if engine.tracer is not None:
         engine.tracer.on_forward(op, inputs, params, t)
     return t

@@ -10,6 +10,13 @@ from ._registry import defop
 from ._wrap import binary, nary, unary
 
 
+def _pow_base_grad(xp, g, out, a, b):
+    # d(a^b)/da = b a^(b-1); PyTorch takes it as 0 where b == 0 (not 0 * 0^-1 = nan at a == 0)
+    if type(b) is int or type(b) is float:
+        return g * b * a ** (b - 1) if b != 0 else g * 0
+    return g * xp.where(b == 0, 0.0, b * a ** (b - 1))
+
+
 def _pow_exp_grad(xp, g, out, a, b):
     # d(a^b)/db = a^b log a; PyTorch takes it as 0 where a == 0 (and b >= 0)
     return g * xp.where(a == 0, 0.0, out * xp.log(xp.where(a == 0, 1.0, a)))
@@ -28,18 +35,27 @@ def _clamp(a, min=None, max=None):
 
 
 def _clamp_grad(xp, g, out, a, min=None, max=None):
-    keep = True
     if min is not None:
-        keep = keep & (a >= min)
+        g = g * (a >= min)
     if max is not None:
-        keep = keep & (a <= max)
-    return g * keep
+        g = g * (a <= max)
+    return g
+
+
+# below these, e^-a overflows; sigma(a) there is under the smallest normal number anyway
+_SIGMOID_FLOOR = {np.dtype(np.float16): -11.0, np.dtype(np.float32): -88.0, np.dtype(np.float64): -708.0}
 
 
 def _sigmoid(a):
-    # exp of a non-positive number only: no overflow warnings for large |a|
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+    # 1 / (1 + e^-a), exact at both ends (no 0.5 + 0.5 tanh cancellation), no overflow warnings
+    if a.dtype.kind != "f":
+        a = a.astype(np.float32)
+    x = np.empty(a.shape, a.dtype)                    # an array even for 0-d input: out= needs one
+    np.maximum(a, _SIGMOID_FLOOR[a.dtype], out=x)
+    np.negative(x, out=x)
+    np.exp(x, out=x)
+    x += 1
+    return np.reciprocal(x, out=x)
 
 
 E = "elementwise"
@@ -53,7 +69,7 @@ div = binary(defop("div", np.true_divide,
                    (lambda xp, g, out, a, b: g / b, lambda xp, g, out, a, b: -g * out / b),
                    kind=E, symbol=r"\div", local=(r"\frac{1}{@1}", r"-\frac{@0}{@1^2}")))
 pow = binary(defop("pow", np.power,
-                   (lambda xp, g, out, a, b: g * b * a ** (b - 1), _pow_exp_grad),
+                   (_pow_base_grad, _pow_exp_grad),
                    kind=E, symbol="^", local=("@1 @0^{@1-1}", r"@0^{@1} \log @0")))
 maximum = binary(defop("maximum", np.maximum, (_max_grad, lambda xp, g, out, a, b: _max_grad(xp, g, out, b, a)),
                        kind=E, symbol=r"\max", local=(r"[@0 \geq @1]", r"[@1 \geq @0]")))

@@ -16,8 +16,8 @@ def _mm_grad_a(xp, g, out, a, b):
 def _mm_grad_b(xp, g, out, a, b):
     if a.ndim == 1:
         return xp.expand_dims(a, -1) * xp.expand_dims(g, -2) if b.ndim > 1 else g * a
-    if b.ndim == 1:
-        return xp.matmul(xp.swapaxes(a, -1, -2), g)
+    if b.ndim == 1:           # a batched: g is (..., n); the engine sums the batch axes away
+        return xp.matmul(xp.swapaxes(a, -1, -2), g) if a.ndim == 2 else xp.expand_dims(g, -1) * a
     return xp.matmul(xp.swapaxes(a, -1, -2), g)
 
 
@@ -33,7 +33,11 @@ def _linear_grad_w(xp, g, out, x, w, b=None):
         return xp.expand_dims(g, -1) * x
     if x.ndim > 2:
         x, g = xp.reshape(x, (-1, x.shape[-1])), xp.reshape(g, (-1, g.shape[-1]))
-    return xp.matmul(xp.swapaxes(g, -1, -2), x)
+    return g.T @ x
+
+
+def _linear_grad_b(xp, g, out, x, w, b=None):
+    return xp.sum(g, axis=0 if g.ndim == 2 else tuple(range(g.ndim - 1)))
 
 
 L = "linalg"
@@ -43,6 +47,5 @@ dot = binary(defop("dot", np.dot, (lambda xp, g, out, a, b: g * b, lambda xp, g,
                    kind=L, symbol=r"\cdot", local=("@1", "@0")))
 # fused x @ W.T + b, the body of nn.Linear: one node instead of three
 linear = nary(defop("linear", _linear,
-                    (lambda xp, g, out, x, w, b=None: xp.matmul(g, w), _linear_grad_w,
-                     lambda xp, g, out, x, w, b=None: g),
+                    (lambda xp, g, out, x, w, b=None: g @ w, _linear_grad_w, _linear_grad_b),
                     kind=L, symbol="linear", local=("W", "x^\\top", "1"), grad_name="AddmmBackward0"))

@@ -7,14 +7,13 @@ import numpy as np
 
 from ._registry import defop
 from ._wrap import nary
-from .elementwise import _sigmoid
 
 
 def _reduce(l, reduction):
     if reduction == "mean":
-        return l.mean(dtype=l.dtype)
+        return np.add.reduce(l, axis=None) / l.size
     if reduction == "sum":
-        return l.sum(dtype=l.dtype)
+        return np.add.reduce(l, axis=None)
     return l
 
 
@@ -23,9 +22,13 @@ def _unreduce(xp, g, n, reduction):
     return g / n if reduction == "mean" else g
 
 
+def _numel(a):
+    return a.size if isinstance(a, np.ndarray) else a.numel()
+
+
 def _softplus(x):
-    # log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|)
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    # log(1 + e^x) = log(e^0 + e^x): NumPy's logaddexp is stable for any x
+    return np.logaddexp(0, x, dtype=x.dtype)
 
 
 def _bce_logits(z, y, pos_weight=None, reduction="mean"):
@@ -33,20 +36,22 @@ def _bce_logits(z, y, pos_weight=None, reduction="mean"):
         l = _softplus(z) - z * y
     else:
         l = (1 - y) * z + (1 + (pos_weight - 1) * y) * _softplus(-z)
-    return _reduce(l.astype(z.dtype, copy=False), reduction)
+    return _reduce(l, reduction)
 
 
 def _bce_logits_dz(xp, g, out, z, y, pos_weight=None, reduction="mean"):
     if pos_weight is None:
-        d = xp.sigmoid(z) - y
+        d = xp.tanh(z * 0.5) * 0.5 + (0.5 - y)       # sigma(z) - y; tanh cannot overflow
     else:
         d = (1 - y) - (1 + (pos_weight - 1) * y) * xp.sigmoid(-z)
-    return _unreduce(xp, g, np.size(z), reduction) * d
+    return _unreduce(xp, g, _numel(z), reduction) * d
 
 
 def _bce_logits_dy(xp, g, out, z, y, pos_weight=None, reduction="mean"):
-    d = -z if pos_weight is None else -z + (pos_weight - 1) * xp.log(1 + xp.exp(-z))
-    return _unreduce(xp, g, np.size(z), reduction) * d
+    # softplus(-z) = max(-z, 0) + log(1 + e^-|z|): no overflow for logits of -1000
+    d = -z if pos_weight is None else \
+        -z + (pos_weight - 1) * (xp.maximum(-z, 0) + xp.log(1 + xp.exp(-xp.abs(z))))
+    return _unreduce(xp, g, _numel(z), reduction) * d
 
 
 def _bce(p, y, reduction="mean"):
@@ -57,11 +62,11 @@ def _bce(p, y, reduction="mean"):
 
 
 def _bce_dp(xp, g, out, p, y, reduction="mean"):
-    return _unreduce(xp, g, np.size(p), reduction) * (p - y) / xp.maximum(p * (1 - p), 1e-12)
+    return _unreduce(xp, g, _numel(p), reduction) * (p - y) / xp.maximum(p * (1 - p), 1e-12)
 
 
 def _bce_dy(xp, g, out, p, y, reduction="mean"):
-    return _unreduce(xp, g, np.size(p), reduction) * (xp.log(1 - p) - xp.log(p))
+    return _unreduce(xp, g, _numel(p), reduction) * (xp.log(1 - p) - xp.log(p))
 
 
 def _rows(target, ignore_index):
@@ -81,7 +86,7 @@ def _nll(logp, target, reduction="mean", ignore_index=-100):
 def _nll_grad(xp, g, out, logp, target, reduction="mean", ignore_index=-100):
     keep, t = _rows(target, ignore_index)
     n = max(int(keep.sum()), 1)
-    onehot = np.zeros(logp.shape, dtype=logp.dtype if xp is np else logp._data.dtype)
+    onehot = np.zeros(logp.shape, dtype=logp.dtype if isinstance(logp, np.ndarray) else logp._data.dtype)
     np.put_along_axis(onehot, np.expand_dims(t, 1), np.expand_dims(keep, 1).astype(onehot.dtype), axis=1)
     gl = _unreduce(xp, g, n, reduction)
     if reduction == "none":

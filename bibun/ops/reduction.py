@@ -13,7 +13,10 @@ def _expand(xp, g, shape, axis, keepdims):
 
 
 def _count(shape, axis):
-    return int(np.prod([shape[i] for i in axis])) if axis is not None else int(np.prod(shape))
+    n = 1
+    for i in (range(len(shape)) if axis is None else axis):
+        n *= shape[i]
+    return n
 
 
 def _extreme_grad(xp, g, out, a, axis=None, keepdims=False):
@@ -21,6 +24,16 @@ def _extreme_grad(xp, g, out, a, axis=None, keepdims=False):
     hit = a == _expand(xp, out, a.shape, axis, keepdims)
     n = xp.sum(hit, axis=axis, keepdims=True)
     return _expand(xp, g, a.shape, axis, keepdims) * hit / n
+
+
+def _selected_grad(argf):
+    """max(dim) / min(dim): the whole gradient goes to the index returned, ties or not (PyTorch's rule)."""
+    def vjp(xp, g, out, a, axis, keepdims=False):
+        data = a if isinstance(a, np.ndarray) else a._data
+        hit = np.zeros(data.shape, dtype=bool)
+        np.put_along_axis(hit, argf(data, axis=axis, keepdims=True), True, axis=axis)
+        return _expand(xp, g, data.shape, (axis,), keepdims) * hit
+    return vjp
 
 
 def _logsumexp(a, axis=None, keepdims=False):
@@ -42,11 +55,20 @@ def _log_softmax(a, axis):
     return s
 
 
+def _sum(a, axis=None, keepdims=False):
+    # the ufunc's reduce directly (np.sum's wrapper costs more than a small sum); ints and bools sum as int64
+    return np.add.reduce(a, axis=axis, keepdims=keepdims, dtype=np.int64 if a.dtype.kind in "biu" else None)
+
+
+def _mean(a, axis=None, keepdims=False):
+    return np.add.reduce(a, axis=axis, keepdims=keepdims) / _count(a.shape, axis)
+
+
 R = "reduction"
-sum = unary(defop("sum", lambda a, axis=None, keepdims=False: np.sum(a, axis=axis, keepdims=keepdims),
+sum = unary(defop("sum", _sum,
                   lambda xp, g, out, a, axis=None, keepdims=False: _expand(xp, g, a.shape, axis, keepdims),
                   kind=R, symbol=r"\sum", local=("1",)))
-mean = unary(defop("mean", lambda a, axis=None, keepdims=False: np.mean(a, axis=axis, keepdims=keepdims),
+mean = unary(defop("mean", _mean,
                    lambda xp, g, out, a, axis=None, keepdims=False:
                    _expand(xp, g, a.shape, axis, keepdims) / _count(a.shape, axis),
                    kind=R, symbol="mean", local=(r"\frac{1}{n}",)))
@@ -54,6 +76,13 @@ amax = unary(defop("amax", lambda a, axis=None, keepdims=False: np.max(a, axis=a
                    _extreme_grad, kind=R, symbol=r"\max", local=(r"[@0 = \max]",), grad_name="MaxBackward1"))
 amin = unary(defop("amin", lambda a, axis=None, keepdims=False: np.min(a, axis=axis, keepdims=keepdims),
                    _extreme_grad, kind=R, symbol=r"\min", local=(r"[@0 = \min]",), grad_name="MinBackward1"))
+# the values of max(dim) / min(dim), `axis` an int; the indices are computed beside them, never recorded
+max_dim = unary(defop("max_dim", lambda a, axis, keepdims=False: np.max(a, axis=axis, keepdims=keepdims),
+                      _selected_grad(np.argmax), kind=R, symbol=r"\max", local=(r"[@0 = \max]",),
+                      grad_name="MaxBackward0"))
+min_dim = unary(defop("min_dim", lambda a, axis, keepdims=False: np.min(a, axis=axis, keepdims=keepdims),
+                      _selected_grad(np.argmin), kind=R, symbol=r"\min", local=(r"[@0 = \min]",),
+                      grad_name="MinBackward0"))
 logsumexp = unary(defop("logsumexp", _logsumexp,
                         lambda xp, g, out, a, axis=None, keepdims=False:
                         _expand(xp, g, a.shape, axis, keepdims) * xp.exp(a - _expand(xp, out, a.shape, axis, keepdims)),

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from ..autograd import version_counter
 from .optimizer import Optimizer
 
 
@@ -44,7 +45,7 @@ class Adam(Optimizer):
                 v = st["max_exp_avg_sq"]
             denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + eps
             x -= (lr / (1 - b1 ** t)) * m / denom
-            p._version += 1
+            p._version = version_counter.tick()
 
 
 class AdamW(Adam):

@@ -1,4 +1,5 @@
 """Stochastic gradient descent, with PyTorch's momentum, dampening, nesterov and weight decay."""
+from ..autograd import version_counter
 from .optimizer import Optimizer
 
 
@@ -20,7 +21,7 @@ class SGD(Optimizer):
             g = p.grad._data
             if plain:                          # the chapter's case: p -= lr * g, nothing else
                 p._data -= lr * g
-                p._version += 1
+                p._version = version_counter.tick()
                 continue
             if group["maximize"]:
                 g = -g
@@ -36,4 +37,4 @@ class SGD(Optimizer):
                     buf += (1 - group["dampening"]) * g
                 g = g + momentum * buf if group["nesterov"] else buf
             p._data -= lr * g
-            p._version += 1
+            p._version = version_counter.tick()
