@@ -8,10 +8,16 @@ Steps:
 
 1. columns: each node's column is the longest path from a leaf (leaves in
    column 0 on the left, ``"out"`` sinks pushed to the last column).  With
-   ``pull_consts=True`` (default) a constant leaf (``kind="const"``) sits one
-   column before its first consumer, as the chapter draws the ``-1`` of
-   ``\\times(-1)`` next to its operator instead of far away on the left;
-2. edges spanning several columns get one virtual point per column crossed;
+   ``pull_consts=True`` (default) constants (``kind="const"`` leaves) are
+   placed the way the chapter draws them: one used by a single operator at
+   column 2 or later (the ``-1`` of ``\\times(-1)``, the ``1`` of ``+1``) hangs
+   directly below that operator with a vertical arrow (``Layout.attached``);
+   any other sits one column before its first consumer.  ``pull_consts=False``
+   keeps every leaf in column 0;
+2. edges spanning several columns get one virtual point per column crossed
+   (drawn as a smooth curve through them); two edges between the same pair of
+   nodes (``x * x``) are curved apart; a box with many inputs grows taller and
+   gives each arrow its own port;
 3. order inside each column: barycentre sweeps (deterministic, best of a few
    passes by crossing count);
 4. vertical positions: each column in turn is moved towards the weighted mean
@@ -37,7 +43,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from .scene import Frame, Scene, validate
+from .scene import Edge, Frame, Scene, validate
 
 __all__ = ["Style", "NodeGeom", "TextSlot", "Layout", "layout", "compute_layout", "measure", "safe_text"]
 
@@ -55,7 +61,8 @@ class Style:
     out_fontsize: float = 14.0
     value_fontsize: float = 11.0
     label_fontsize: float = 11.0
-    caption_fontsize: float = 12.5
+    caption_fontsize: float = 14.0
+    caption_display_fractions: bool = True  # draw \frac in captions as \dfrac (full size)
     title_fontsize: float = 13.0
     phase_fontsize: float = 10.0
     node_pad: float = 0.05  # between a label and its outline
@@ -65,9 +72,16 @@ class Style:
     clip_pad: float = 0.02  # gap between an arrow's end and the outline
     text_pad: float = 0.04  # clearance between a value text and anything else
     row_gap: float = 0.015  # between stacked rows of a slot (name above value)
-    min_col_gap: float = 0.55
-    min_vgap: float = 0.30
-    curve_sep: float = 0.34  # distance between parallel edges at their middle
+    min_col_gap: float = 0.45
+    gap_slack: float = 0.18  # extra width of a gap beyond its widest value text
+    min_vgap: float = 0.22  # least room between two nodes of a column
+    max_slope: float = 2.5  # steepest edge segment the gaps aim for ...
+    max_slope_gap: float = 2.5  # ... unless the gap would exceed this (inches)
+    curve_sep: float = 0.34
+    assoc_margin: float = 0.06  # a value keeps this much further from other edges than from its own
+    port_min: int = 3  # from this many inputs, arrows end at distinct ports on the target's side
+    port_spacing: float = 0.075
+    port_span: float = 0.8  # fraction of the half height the ports spread over  # distance between parallel edges at their middle
     typical_value: str = r"$-0.0000$"  # sizes the spacing when no frames are given
     margin: float = 0.18
     line_width: float = 1.0
@@ -225,6 +239,7 @@ class Layout:
     bbox: Rect
     clean: bool  # every slot found a spot touching nothing
     style: Style = field(default_factory=Style)
+    attached: dict[int, int] = field(default_factory=dict)  # constant id -> the operator it hangs under (same column)
 
     def segments(self) -> list[tuple[int, Point, Point]]:
         return [(e, r[i], r[i + 1]) for e, r in enumerate(self.routes) for i in range(len(r) - 1)]
@@ -237,8 +252,9 @@ class Layout:
 
 def _seg_rect_hits(segs: np.ndarray, rect: Rect) -> np.ndarray:
     """Boolean mask: which segments (N, 4: x0 y0 x1 y1) meet the rectangle."""
+    out = np.zeros(len(segs), dtype=bool)
     if len(segs) == 0:
-        return np.zeros(0, dtype=bool)
+        return out
     x0, y0, x1, y1 = rect
     sx0, sy0, sx1, sy1 = segs[:, 0], segs[:, 1], segs[:, 2], segs[:, 3]
     box = (
@@ -247,10 +263,16 @@ def _seg_rect_hits(segs: np.ndarray, rect: Rect) -> np.ndarray:
         & (np.maximum(sy0, sy1) >= y0)
         & (np.minimum(sy0, sy1) <= y1)
     )
-    dx, dy = sx1 - sx0, sy1 - sy0
-    f = np.stack([dx * (cy - sy0) - dy * (cx - sx0) for cx, cy in ((x0, y0), (x0, y1), (x1, y0), (x1, y1))])
-    straddle = (f.min(axis=0) <= 0) & (f.max(axis=0) >= 0)
-    return box & straddle
+    idx = np.nonzero(box)[0]
+    if len(idx) == 0:
+        return out
+    s = segs[idx]
+    dx, dy = s[:, 2] - s[:, 0], s[:, 3] - s[:, 1]
+    cx = np.array([x0, x0, x1, x1])[:, None]
+    cy = np.array([y0, y1, y0, y1])[:, None]
+    f = dx[None, :] * (cy - s[None, :, 1]) - dy[None, :] * (cx - s[None, :, 0])
+    out[idx] = (f.min(axis=0) <= 0) & (f.max(axis=0) >= 0)
+    return out
 
 
 def _rects_hits(rects: np.ndarray, rect: Rect) -> np.ndarray:
@@ -288,11 +310,30 @@ def _clip(pts: list[Point], src: NodeGeom, dst: NodeGeom, pad: float) -> list[Po
     return pts
 
 
-def _bezier(p0: Point, c: Point, p1: Point, n: int = 24) -> list[Point]:
+def _bezier(p0: Point, c: Point, p1: Point, n: int = 16) -> list[Point]:
     t = np.linspace(0.0, 1.0, n + 1)
     x = (1 - t) ** 2 * p0[0] + 2 * (1 - t) * t * c[0] + t**2 * p1[0]
     y = (1 - t) ** 2 * p0[1] + 2 * (1 - t) * t * c[1] + t**2 * p1[1]
     return list(zip(x.tolist(), y.tolist()))
+
+
+def _chaikin(pts: list[Point], iters: int = 2) -> list[Point]:
+    """Round the corners of an open polyline (Chaikin), keeping its two ends."""
+    for _ in range(iters):
+        if len(pts) < 3:
+            return pts
+        out = [pts[0]]
+        last = len(pts) - 2
+        for i, (a, b) in enumerate(zip(pts, pts[1:])):
+            q = (0.75 * a[0] + 0.25 * b[0], 0.75 * a[1] + 0.25 * b[1])
+            r = (0.25 * a[0] + 0.75 * b[0], 0.25 * a[1] + 0.75 * b[1])
+            if i > 0:
+                out.append(q)
+            if i < last:
+                out.append(r)
+        out.append(pts[-1])
+        pts = out
+    return pts
 
 
 def _isotonic(target: list[float], weight: list[float]) -> list[float]:
@@ -467,8 +508,36 @@ def compute_layout(
     frames = list(frames or [])
     validate(scene, frames)
     nodes = {n.id: _node_geom(n, style) for n in scene.nodes}
+    indeg0: dict[int, int] = {}
+    for e in scene.edges:
+        indeg0[e.dst] = indeg0.get(e.dst, 0) + 1
+    for i, g in nodes.items():
+        k = indeg0.get(i, 0)
+        if g.shape == "box" and k >= style.port_min:
+            # many inputs: a taller box, so that every arrow gets its own port
+            g.hh = max(g.hh, (k * style.port_spacing) / 2 / style.port_span + 0.02)
     edges = scene.edges
     col = _assign_columns(scene, pull_consts)
+    # constants of an operator deep in the graph (the -1 of x(-1), the 1 of +1)
+    # hang directly below their operator, as the chapter draws them; a second
+    # one on the same operator goes above it
+    attached: dict[int, tuple[int, str]] = {}
+    if pull_consts:
+        out_edges: dict[int, list[Edge]] = {}
+        has_in = {e.dst for e in edges}
+        for e in edges:
+            out_edges.setdefault(e.src, []).append(e)
+        per_op: dict[int, int] = {}
+        for n in scene.nodes:
+            oe = out_edges.get(n.id, [])
+            if n.kind != "const" or n.id in has_in or len(oe) != 1:
+                continue
+            dst = oe[0].dst
+            if col[dst] < 2 or per_op.get(dst, 0) >= 2:
+                continue
+            attached[n.id] = (dst, "below" if per_op.get(dst, 0) == 0 else "above")
+            per_op[dst] = per_op.get(dst, 0) + 1
+            col[n.id] = col[dst]
     for i, g in nodes.items():
         g.column = col[i]
     ncols = max(col.values(), default=0) + 1
@@ -488,10 +557,16 @@ def compute_layout(
 
     tw, th = measure(style.typical_value, style.value_fontsize)
     lab_sizes = [measure(safe_text(e.label), style.label_fontsize) if e.label else (0.0, 0.0) for e in edges]
-    any_label_h = max((h for _, h in lab_sizes), default=0.0)
     val_h = max([th] + [max_size(v, style.value_fontsize)[1] for v in list(above_txt.values()) + list(below_txt.values())])
-    above_h = val_h + (any_label_h + style.row_gap if any_label_h else 0.0)
-    base_vgap = max(style.min_vgap, above_h + val_h + 4 * style.text_pad)
+    # room each edge needs above and below it (without frames: a typical value on both sides)
+    e_above_h, e_below_h = [], []
+    for i, e in enumerate(edges):
+        k = (e.src, e.dst)
+        has_a = not frames or k in above_txt
+        has_b = not frames or k in below_txt
+        ah = (val_h if has_a else 0.0) + (lab_sizes[i][1] + style.row_gap if e.label else 0.0)
+        e_above_h.append(ah)
+        e_below_h.append(val_h if has_b else 0.0)
     edge_text_w = []
     for i, e in enumerate(edges):
         k = (e.src, e.dst)
@@ -514,7 +589,8 @@ def compute_layout(
     rank = _initial_rank(scene)
     layers: list[list] = [[] for _ in range(ncols)]
     for i in sorted(nodes, key=lambda n: rank[n]):
-        layers[col[i]].append(i)
+        if i not in attached:
+            layers[col[i]].append(i)
     virt_rank = {}
     for i, ch in enumerate(chains):
         for k in ch[1:-1]:
@@ -537,22 +613,32 @@ def compute_layout(
     segs_between: list[list[tuple]] = [[] for _ in range(max(0, ncols - 1))]
     for ch in chains:
         for a, b in zip(ch, ch[1:]):
+            if a in attached:
+                continue
             ca = col[a] if not isinstance(a, tuple) else a[2]
             segs_between[ca].append((a, b))
     layers = _order_layers(layers, segs_between)
+    for cid, (dst, side) in attached.items():
+        layer = layers[col[dst]]
+        j = layer.index(dst)
+        layer.insert(j + 1 if side == "below" else j, cid)
 
     # neighbour weights for the vertical placement
     nbrs: dict = {k: [] for layer in layers for k in layer}
     kind = {n.id: n.kind for n in scene.nodes}
+    has_input = {e.dst for e in edges}
     for ch in chains:
         for a, b in zip(ch, ch[1:]):
             virt = isinstance(a, tuple) or isinstance(b, tuple)
-            w = 1.5 if virt else 1.0
-            wb = w
-            if not isinstance(a, tuple) and kind[a] == "const" and not any(e.dst == a for e in edges):
-                wb = 0.12  # a constant follows its consumer, not the other way round
-            nbrs[b].append((a, wb))
-            nbrs[a].append((b, w))
+            # symmetric weights: the placement minimises one energy (sum of
+            # w * (y_a - y_b)^2 under the spacing constraints), so the sweeps
+            # converge; virtual points pull harder to keep long edges straight
+            w_in = w_out = 1.5 if virt else 1.0
+            if not isinstance(a, tuple) and kind[a] == "const" and a not in has_input:
+                # a constant follows its consumer and never pushes it around
+                w_in = w_out = 1e-3
+            nbrs[b].append((a, w_in))
+            nbrs[a].append((b, w_out))
 
     def half_h(k) -> float:
         return 0.0 if isinstance(k, tuple) else nodes[k].hh
@@ -563,34 +649,51 @@ def compute_layout(
     # ---- attempts with growing spacing ------------------------------------------------
     gaps = [0.0] * max(0, ncols - 1)
     for ch_i, ch in enumerate(chains):
+        if ch[0] in attached:
+            continue
         for a in ch[:-1]:
             ca = col[a] if not isinstance(a, tuple) else a[2]
-            gaps[ca] = max(gaps[ca], edge_text_w[ch_i] + 2 * style.text_pad + 0.12)
+            gaps[ca] = max(gaps[ca], edge_text_w[ch_i] + 2 * style.text_pad + style.gap_slack)
     gaps = [max(style.min_col_gap, g) for g in gaps]
-    vgap = base_vgap
+    vscale = 1.0  # scale of the room between rows; grows when texts find no spot
+    up_need: dict = {}
+    down_need: dict = {}
+    for ei, ch in enumerate(chains):
+        for k in ch:
+            up_need[k] = max(up_need.get(k, 0.0), e_above_h[ei])
+            down_need[k] = max(down_need.get(k, 0.0), e_below_h[ei])
+
+    def room(a, b) -> float:
+        need = down_need.get(a, 0.0) + up_need.get(b, 0.0)
+        return max(style.min_vgap, need + 3 * style.text_pad)
     best: Layout | None = None
     best_fail = None
-    for attempt in range(7):
-        res, fail_gaps, fail_v = _attempt(
-            scene, style, nodes, layers, chains, groups, nbrs, half_h, half_w, gaps, vgap,
+    for attempt in range(9):
+        res, fail_gaps, gaps = _attempt(
+            scene, style, nodes, layers, chains, groups, nbrs, half_h, half_w, gaps, vscale, room, attached,
             above_txt, below_txt, lab_sizes, col,
         )
-        nfail = len(fail_gaps) + fail_v
+        nfail = len(fail_gaps)
         if best is None or nfail < best_fail:
             best, best_fail = res, nfail
         if nfail == 0:
             break
+        # widen where texts found no room; make rows taller only now and then
+        # (taller rows also make converging edges steeper)
         for c in set(fail_gaps):
-            gaps[c] = gaps[c] * 1.2 + 0.05
-        vgap *= 1.12 if fail_v == 0 else 1.25
+            gaps[c] = gaps[c] * 1.2 + 0.03
+        if attempt % 2 == 1:
+            vscale *= 1.15
     assert best is not None
     best.clean = best_fail == 0
+    best.attached = {c: d for c, (d, _side) in attached.items()}
     best.style = style
     return best
 
 
-def _attempt(scene, style, nodes0, layers, chains, groups, nbrs, half_h, half_w, gaps, vgap,
+def _attempt(scene, style, nodes0, layers, chains, groups, nbrs, half_h, half_w, gaps, vscale, room, attached,
              above_txt, below_txt, lab_sizes, col):
+    """One layout at the given spacing; returns (layout, gaps where texts found no room, gaps used)."""
     edges = scene.edges
     nodes = {i: replace(g) for i, g in nodes0.items()}
     ncols = len(layers)
@@ -600,7 +703,7 @@ def _attempt(scene, style, nodes0, layers, chains, groups, nbrs, half_h, half_w,
     r: dict = {}
     seps: list[list[float]] = []
     for layer in layers:
-        s = [half_h(a) + half_h(b) + vgap for a, b in zip(layer, layer[1:])]
+        s = [half_h(a) + half_h(b) + room(a, b) * vscale for a, b in zip(layer, layer[1:])]
         seps.append(s)
         acc = 0.0
         offs = [0.0]
@@ -610,7 +713,8 @@ def _attempt(scene, style, nodes0, layers, chains, groups, nbrs, half_h, half_w,
         mid = acc / 2
         for k, o in zip(layer, offs):
             r[k] = o - mid
-    for it in range(40):
+    prev: dict = {}
+    for it in range(300):
         cols = range(ncols) if it % 2 == 0 else range(ncols - 1, -1, -1)
         moved = 0.0
         for c in cols:
@@ -632,15 +736,29 @@ def _attempt(scene, style, nodes0, layers, chains, groups, nbrs, half_h, half_w,
                     wts.append(1e-3)
             z = _isotonic(tgt, wts)
             for k, zz, o in zip(layer, z, offs):
-                moved = max(moved, abs(r[k] - (zz + o)))
                 r[k] = zz + o
-        if moved < 1e-4:
+        # the layout may slide as a whole: measure movement relative to the mean
+        mean = sum(r.values()) / len(r) if r else 0.0
+        for k in r:
+            r[k] -= mean
+            moved = max(moved, abs(r[k] - prev.get(k, 0.0)))
+        prev = dict(r)
+        if moved < 1e-5:
             break
     top = min(r.values(), default=0.0)
     for k in r:
         r[k] = round(r[k] - top, 6)
 
     col_hw = [max([half_w(k) for k in layer] + [0.04]) for layer in layers]
+    # keep edges from getting too steep: a gap is at least 1/max_slope of the
+    # largest rise of an edge segment crossing it (capped)
+    for ch in chains:
+        if ch[0] in attached:
+            continue
+        for a, b in zip(ch, ch[1:]):
+            ca = a[2] if isinstance(a, tuple) else col[a]
+            rise = abs(r[a] - r[b]) - half_h(a) - half_h(b)
+            gaps[ca] = max(gaps[ca], min(rise / style.max_slope, style.max_slope_gap))
 
     def xs_for(gaps_):
         xs = [0.0]
@@ -656,24 +774,52 @@ def _attempt(scene, style, nodes0, layers, chains, groups, nbrs, half_h, half_w,
     for _ in range(40):
         xs = xs_for(gaps)
         for i, g in nodes.items():
-            g.x, g.y = pos_of(i, xs)
+            g.x, g.y = (float(v) for v in pos_of(i, xs))
         routes, curved = [], []
+        raw: list[list[Point]] = []
         for ei, (e, ch) in enumerate(zip(edges, chains)):
             grp = groups[(e.src, e.dst)]
             pts = [pos_of(k, xs) for k in ch]
             if len(grp) > 1 and len(ch) == 2:
                 j = grp.index(ei)
-                off = (j - (len(grp) - 1) / 2) * 2 * style.curve_sep * -1  # first edge on top
+                off = ((len(grp) - 1) / 2 - j) * 2 * style.curve_sep  # first edge on top
                 (x0, y0), (x1, y1) = pts
                 L = math.hypot(x1 - x0, y1 - y0) or 1.0
                 nx, ny = -(y1 - y0) / L, (x1 - x0) / L
                 if ny < 0:
                     nx, ny = -nx, -ny
-                c = ((x0 + x1) / 2 - nx * off, (y0 + y1) / 2 - ny * off)
+                c = ((x0 + x1) / 2 + nx * off, (y0 + y1) / 2 + ny * off)
                 pts = _bezier(pts[0], c, pts[1])
                 curved.append(True)
             else:
                 curved.append(False)
+            raw.append(pts)
+        # ports: arrows into a node with many inputs end at distinct heights,
+        # in the order of where they come from (no crossings at the target)
+        into: dict[int, list[int]] = {}
+        for ei, e in enumerate(edges):
+            into.setdefault(e.dst, []).append(ei)
+        for nid, eis in into.items():
+            eis = [i for i in eis if edges[i].src not in attached]
+            if len(eis) < style.port_min:
+                continue
+            g = nodes[nid]
+            span = g.hh * (style.port_span if g.shape == "box" else 0.6)
+            eis = sorted(eis, key=lambda i: (-raw[i][-2][1], raw[i][-2][0], i))
+            k = len(eis)
+            for j, ei in enumerate(eis):
+                if curved[ei] or edges[ei].src in attached:
+                    continue
+                yport = g.y + span - (2 * span * j / (k - 1) if k > 1 else span)
+                # aim at the port on the node's left half, so the arrow meets the side
+                xport = g.x - g.hw * 0.5 if g.shape == "box" else g.x
+                raw[ei] = raw[ei][:-1] + [(xport, yport)]
+        for ei, e in enumerate(edges):
+            pts = raw[ei]
+            if len(pts) > 2 and not curved[ei]:
+                # a long edge through virtual points: a smooth curve, no kinks
+                pts = _chaikin(pts)
+                curved[ei] = True
             routes.append(_clip(pts, nodes[e.src], nodes[e.dst], style.clip_pad))
         bad = set()
         ids = list(nodes)
@@ -719,23 +865,42 @@ def _attempt(scene, style, nodes0, layers, chains, groups, nbrs, half_h, half_w,
                 rows.append(("value", max(w for w, _ in sz), max(h for _, h in sz)))
         return [r_ for r_ in rows if r_[1] > 0 or r_[2] > 0]
 
-    all_segs = np.array([[a[0], a[1], b[0], b[1]] for rt in routes for a, b in zip(rt, rt[1:])]) \
-        if any(len(rt) > 1 for rt in routes) else np.zeros((0, 4))
+    seg_rows = [([a[0], a[1], b[0], b[1]], ei) for ei, rt in enumerate(routes) for a, b in zip(rt, rt[1:])]
+    all_segs = np.array([r_ for r_, _ in seg_rows]) if seg_rows else np.zeros((0, 4))
+    seg_owner = np.array([o for _, o in seg_rows], dtype=int)
     node_rects = np.array([g.rect() for g in nodes.values()]) if nodes else np.zeros((0, 4))
     placed: list[Rect] = []
-    slots: dict[tuple[int, str], TextSlot] = {}
-    fail_gaps: list[int] = []
-    fail_v = 0
+    placed_arr = [np.zeros((0, 4)), 0]  # cached array of `placed`, and its length
+    indeg: dict[int, int] = {i: 0 for i in nodes}
+    outdeg: dict[int, int] = {i: 0 for i in nodes}
+    for e in edges:
+        indeg[e.dst] += 1
+        outdeg[e.src] += 1
     pad = style.text_pad
+    margin = style.assoc_margin
     xs = xs_for(gaps)
 
-    def cost(rect: Rect) -> float:
-        c = 0.0
-        inner = (rect[0] + pad * 0.5, rect[1] + pad * 0.5, rect[2] - pad * 0.5, rect[3] - pad * 0.5)
-        c += float(_rects_hits(node_rects, rect).sum())
-        c += float(_seg_rect_hits(all_segs, inner).sum()) if len(all_segs) else 0.0
-        if placed:
-            c += float(_rects_hits(np.array(placed), rect).sum())
+    def grow(rect: Rect, m: float) -> Rect:
+        return (rect[0] - m, rect[1] - m, rect[2] + m, rect[3] + m)
+
+    def cost(rect: Rect, ei: int) -> float:
+        """How many things the slot *rect* of edge *ei* touches (0: a free spot).
+
+        Other edges must stay ``assoc_margin`` further away than the slot's own
+        edge, so that a value is never closer to a neighbour than to its edge.
+        """
+        if placed_arr[1] != len(placed):
+            placed_arr[0] = np.array(placed) if placed else np.zeros((0, 4))
+            placed_arr[1] = len(placed)
+        c = float(_rects_hits(placed_arr[0], grow(rect, pad * 0.5)).sum())
+        c += float(_rects_hits(node_rects, grow(rect, pad)).sum())
+        if len(all_segs):
+            own = seg_owner == ei
+            near = _seg_rect_hits(all_segs, grow(rect, margin))
+            if near.any():
+                c += float((near & ~own).sum())
+                if (near & own).any():
+                    c += float((_seg_rect_hits(all_segs, grow(rect, -1e-3)) & own).sum())
         return c
 
     def candidates(ei: int):
@@ -743,18 +908,30 @@ def _attempt(scene, style, nodes0, layers, chains, groups, nbrs, half_h, half_w,
         segs = list(zip(rt, rt[1:]))
         if not segs:
             return
-        ts = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88)
+        e = edges[ei]
+        fan_in, fan_out = indeg[e.dst] > 1, outdeg[e.src] > 1
+        if fan_in and not fan_out:  # edges converge on the target: more room near the source
+            ts = (0.42, 0.32, 0.5, 0.22, 0.6, 0.12, 0.7, 0.8, 0.88)
+        elif fan_out and not fan_in:
+            ts = (0.58, 0.68, 0.5, 0.78, 0.4, 0.88, 0.3, 0.2, 0.12)
+        else:
+            ts = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88)
         if curved[ei]:
             lens = [math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in segs]
             tot = sum(lens) or 1.0
-            for t in ts:
-                target, acc = t * tot, 0.0
-                for (a, b), L in zip(segs, lens):
-                    if acc + L >= target or (a, b) == segs[-1]:
-                        u = (target - acc) / L if L else 0.0
-                        yield (a[0] + (b[0] - a[0]) * u, a[1] + (b[1] - a[1]) * u), (b[0] - a[0], b[1] - a[1])
-                        break
-                    acc += L
+            cum = np.cumsum([0.0] + lens)
+            cands = []
+            for t in np.linspace(0.08, 0.92, 29):
+                j = int(min(len(segs) - 1, np.searchsorted(cum, t * tot, side="right") - 1))
+                a, b = segs[j]
+                u = (t * tot - cum[j]) / lens[j] if lens[j] else 0.0
+                dx, dy = b[0] - a[0], b[1] - a[1]
+                slope = min(abs(dy) / max(abs(dx), 1e-9), 9.0)
+                score = min(slope, 3.0) + 3.0 * abs(t - ts[0])  # flat spots near the preferred spot
+                cands.append(((round(score, 3), t), (a[0] + dx * u, a[1] + dy * u), (dx, dy)))
+            cands.sort(key=lambda c: c[0])
+            for _k, p, d in cands:
+                yield p, d
             return
         need = max((r_[1] for r_ in rows_for(ei, "above") + rows_for(ei, "below")), default=0.0)
         mid = (len(segs) - 1) / 2
@@ -785,48 +962,63 @@ def _attempt(scene, style, nodes0, layers, chains, groups, nbrs, half_h, half_w,
     def gap_of(x: float) -> int:
         return max(0, min(ncols - 2, int(np.searchsorted(xs, x) - 1)))
 
-    order = sorted(range(len(edges)), key=lambda i: (col[edges[i].src], -nodes[edges[i].src].y, i))
-    for ei in order:
-        want = [(s, rows_for(ei, s)) for s in ("above", "below")]
-        want = [(s, rw) for s, rw in want if rw]
-        if not want:
-            continue
-        chosen = None
-        best_c, best_sl = None, None
-        for p, d in candidates(ei):
-            sl = [slot_at(ei, s, rw, p, d) for s, rw in want]
-            c = sum(cost(x.rect(pad * 0.5)) for x in sl)
-            if c == 0:
-                chosen = sl
-                break
-            if best_c is None or c < best_c:
-                best_c, best_sl = c, sl
-        if chosen is None and len(want) > 1:  # try the two sides independently
-            ok: list[TextSlot] = []
-            for s, rw in want:
-                got = None
-                for p, d in candidates(ei):
-                    x = slot_at(ei, s, rw, p, d)
-                    placed.extend(y.rect() for y in ok)
-                    c = cost(x.rect(pad * 0.5))
-                    del placed[len(placed) - len(ok):]
-                    if c == 0:
-                        got = x
-                        break
-                if got is None:
+    def place_all(order: list[int]):
+        placed.clear()
+        slots_: dict[tuple[int, str], TextSlot] = {}
+        failed: list[int] = []
+        fgaps: list[int] = []
+        for ei in order:
+            want = [(s, rows_for(ei, s)) for s in ("above", "below")]
+            want = [(s, rw) for s, rw in want if rw]
+            if not want:
+                continue
+            chosen = None
+            best_c, best_sl = None, None
+            for p, d in candidates(ei):
+                sl = [slot_at(ei, s, rw, p, d) for s, rw in want]
+                c = sum(cost(x.rect(), ei) for x in sl)
+                if c == 0:
+                    chosen = sl
                     break
-                ok.append(got)
-            if len(ok) == len(want):
-                chosen = ok
-        if chosen is None:
-            chosen = best_sl
-            if chosen:
-                for x in chosen:
-                    fail_gaps.append(gap_of(x.x))
-                    fail_v += 1
-        for x in chosen or []:
-            slots[(ei, x.side)] = x
-            placed.append(x.rect())
+                if best_c is None or c < best_c:
+                    best_c, best_sl = c, sl
+            if chosen is None and len(want) > 1:  # try the two sides independently
+                ok: list[TextSlot] = []
+                for s, rw in want:
+                    got = None
+                    for p, d in candidates(ei):
+                        x = slot_at(ei, s, rw, p, d)
+                        placed.extend(y.rect() for y in ok)
+                        c = cost(x.rect(), ei)
+                        del placed[len(placed) - len(ok):]
+                        if c == 0:
+                            got = x
+                            break
+                    if got is None:
+                        break
+                    ok.append(got)
+                if len(ok) == len(want):
+                    chosen = ok
+            if chosen is None:
+                chosen = best_sl or []
+                failed.append(ei)
+                fgaps.extend(gap_of(x.x) for x in chosen)
+            for x in chosen:
+                slots_[(ei, x.side)] = x
+                placed.append(x.rect())
+        return slots_, failed, fgaps
+
+    order = sorted(range(len(edges)), key=lambda i: (col[edges[i].src], -nodes[edges[i].src].y, i))
+    best_round = None
+    for _round in range(4):
+        slots_r, failed, fgaps = place_all(order)
+        if best_round is None or len(failed) < len(best_round[1]):
+            best_round = (slots_r, failed, fgaps)
+        if not failed or len(failed) > 4:
+            break  # done, or hopeless at this spacing: let the caller add room
+        # the edges that found no room go first next time
+        order = failed + [e for e in order if e not in failed]
+    slots, failed, fail_gaps = best_round
 
     # ---- extent ---------------------------------------------------------------------------
     xs_all, ys_all = [], []
@@ -845,7 +1037,7 @@ def _attempt(scene, style, nodes0, layers, chains, groups, nbrs, half_h, half_w,
     bbox = (min(xs_all, default=0.0), min(ys_all, default=0.0), max(xs_all, default=0.0), max(ys_all, default=0.0))
     real_order = [[k for k in layer if not isinstance(k, tuple)] for layer in layers]
     res = Layout(
-        pos={i: (g.x, g.y) for i, g in nodes.items()},
+        pos={i: (float(g.x), float(g.y)) for i, g in nodes.items()},
         columns=dict(col),
         order=real_order,
         nodes=nodes,
@@ -857,8 +1049,8 @@ def _attempt(scene, style, nodes0, layers, chains, groups, nbrs, half_h, half_w,
         clean=True,
         style=style,
     )
-    # fail_v counts slots that overlap something; fail_gaps tells where to widen
-    return res, fail_gaps, (1 if fail_v else 0)
+    # fail_gaps: one entry per slot that overlaps something, naming the gap to widen
+    return res, fail_gaps, gaps
 
 
 def layout(

@@ -1,0 +1,29 @@
+"""Drawing layer: computation graphs and their forward/backward animations.
+
+Works from plain data (:mod:`bibun.viz.scene`) and imports nothing else from
+bibun; needs matplotlib (Agg, no pyplot) and Pillow (GIFs only).
+
+>>> from bibun.viz import Scene, Node, Edge, Frame, draw, to_html
+"""
+
+from .animate import render_frames, save_gif, save_html, to_html
+from .graph import draw
+from .layout import Layout, Style, compute_layout, layout
+from .scene import Edge, Frame, Node, Scene, validate
+
+__all__ = [
+    "Node",
+    "Edge",
+    "Frame",
+    "Scene",
+    "validate",
+    "layout",
+    "compute_layout",
+    "Layout",
+    "Style",
+    "draw",
+    "render_frames",
+    "to_html",
+    "save_html",
+    "save_gif",
+]
