@@ -261,10 +261,12 @@ class Tensor:
 
     def type(self, dtype=None):
         if dtype is None:
-            return f"bibun.{_dtype.from_np(self._data.dtype).name.capitalize()}Tensor"
+            return f"bibun.{_TYPE_NAMES[_dtype.from_np(self._data.dtype).name]}"
         target = _dtype.to_np(dtype)
         if target == self._data.dtype:
             return self
+        if target.kind != "f":              # integers and bools carry no gradient (as in PyTorch)
+            return Tensor._wrap(self._data.astype(target))
         return S.to_dtype(self, dtype=target)
 
     def float(self):
@@ -575,13 +577,15 @@ class Tensor:
 
     def __setitem__(self, key, value):
         key = _key(key)
-        if isinstance(value, Tensor) and (value.requires_grad or self.requires_grad) and grad_mode._enabled:
+        if grad_mode._enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
             self._check_inplace("[...] =")
+            if not isinstance(value, Tensor):          # a constant: no gradient flows where it lands
+                value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
             keep = np.ones(self._data.shape, dtype=self._data.dtype)
             keep[key] = 0
-            base = self * Tensor._wrap(keep)
+            base = self._alias() * Tensor._wrap(keep)
             put = S.scatter_add(S.broadcast_to(value, shape=self._data[key].shape), shape=self._data.shape, key=key)
-            self._rebase(base + put)
+            self._rebase(base + put, "[...] =")
             return
         self._check_inplace("[...] =")
         self._data[key] = value._data if isinstance(value, Tensor) else value
@@ -618,6 +622,11 @@ class Tensor:
     def __or__(self, other):
         return self._cmp(other, np.logical_or if self._data.dtype == bool else np.bitwise_or)
 
+    def __xor__(self, other):
+        return self._cmp(other, np.logical_xor if self._data.dtype == bool else np.bitwise_xor)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
     def __invert__(self):
         return Tensor._wrap(~self._data)
 
@@ -636,17 +645,27 @@ class Tensor:
                 f"Fix: do the update inside `with bibun.no_grad():` (as an optimizer step does), "
                 f"not by writing `w = w - ...` (that makes w a non-leaf and its .grad stays None).")
 
-    def _rebase(self, new):
-        """Make this tensor the result of an out-of-place op (an in-place op under grad mode). The old
-        array is left as it was, so the nodes that saved it still compute correct gradients."""
+    def _alias(self):
+        """A second Tensor object for this tensor's present value and history: what an in-place op under
+        grad mode records as its input, so that the graph never loops back onto `self`."""
+        t = Tensor._wrap(self._data, self.requires_grad)
+        t.grad_fn = self.grad_fn
+        t._version = self._version
+        return t
+
+    def _rebase(self, new, what):
+        """Make this tensor the result of an out-of-place op (an in-place op under grad mode), computed
+        from `self._alias()`. The old array is left as it was; the clock ticks, so a node that took
+        `self` as an input earlier refuses to backpropagate (its gradient would go to the new history)."""
         self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
+        self._version = version_counter.tick(self, what)
         return self
 
     def _inplace(self, op, other, what):
         self._check_inplace(what)
         o = other._data if isinstance(other, Tensor) else other
         if grad_mode._enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
-            return self._rebase(op(self, other))
+            return self._rebase(op(self._alias(), other), what)
         if isinstance(o, np.ndarray) and np.broadcast_shapes(o.shape, self._data.shape) != self._data.shape:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(np.broadcast_shapes(o.shape, self._data.shape))}")
@@ -718,6 +737,12 @@ class Tensor:
         self._data[...] = values
         self._version = version_counter.tick(self, 'init')
         return self
+
+
+# what .type() answers, as PyTorch names its CPU tensor types
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
+               "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+               "bool": "BoolTensor"}
 
 
 def _int_grad_message(dt):
@@ -910,4 +935,6 @@ def where(condition, input=None, other=None):
     c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if input is None:
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(c))
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = tensor(input)               # where(c, 1.0, 0.0): float32, as PyTorch, not NumPy's float64
     return E.where(c.astype(bool, copy=False), input, other)

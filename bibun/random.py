@@ -78,6 +78,8 @@ def rand(*size, generator=None, dtype=None, requires_grad=False, device=None):
 def randint(low, high=None, size=(), generator=None, dtype=None, requires_grad=False, device=None):
     if high is None:
         low, high = 0, low
+    elif isinstance(high, (tuple, list)):        # randint(high, size), as PyTorch allows
+        low, high, size = 0, low, high
     return _make(_gen(generator).integers(low, high, _size((size,))), dtype, requires_grad, np.int64)
 
 

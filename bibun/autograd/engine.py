@@ -69,10 +69,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     starts = []
     for t, g in zip(roots, root_grads):
         n = t.grad_fn
+        handed.add(id(g))         # the caller's array: never stored as is, never added into
         if n is None:             # a leaf as root: its gradient is the seed itself
             _deliver(t, g, capture, cap_leaf, results, handed, create_graph, wrap)
             continue
-        handed.add(id(g))
         if n in grads:
             grads[n] = grads[n] + g
         else:
@@ -135,8 +135,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     step.append((i, gi))
                 p = x.grad_fn
                 if p is None:
-                    if capture is None and x.grad is None and not create_graph and gi.base is None \
-                            and id(gi) not in handed:          # the common case, inlined: a fresh array
+                    if capture is None and x.grad is None and not create_graph and type(gi) is np.ndarray \
+                            and gi.base is None and id(gi) not in handed:   # the common case, inlined: a fresh array
                         handed.add(id(gi))
                         x.grad = wrap(gi)
                     else:
@@ -180,6 +180,8 @@ def _accumulate(t, g, handed, create_graph, wrap):
         return
     if isinstance(g, Tensor):
         g = g._data
+    elif type(g) is not np.ndarray:       # a NumPy scalar (0-d ops give those): .grad holds an array
+        g = np.array(g)
     if t.grad is None:
         if g.base is not None or id(g) in handed or not g.flags.writeable:
             g = g.copy()
@@ -187,6 +189,9 @@ def _accumulate(t, g, handed, create_graph, wrap):
         t.grad = wrap(g)
     elif t.grad.grad_fn is not None or t.grad._data.shape != g.shape:
         t.grad = wrap(t.grad._data + g)
+    elif id(t.grad._data) in handed:
+        # stored during this walk: the same array may still be the pending gradient of another node
+        t.grad._data = t.grad._data + g
     else:
         t.grad._data += g
 
@@ -235,8 +240,9 @@ def _why_disconnected():
     if not grad_mode.is_grad_enabled():
         return "Grad mode is off here (inside `with no_grad()`): compute the loss outside it."
     return ("Check that the parameters were created with requires_grad=True and that the loss was "
-            "computed from them with bibun operations: going through .item(), .numpy(), float() or "
-            "NumPy functions, or .detach(), cuts the graph.")
+            "computed from them with bibun operations, outside `with bibun.no_grad():` (nothing is "
+            "recorded there): going through .item(), .numpy(), float() or NumPy functions, or "
+            ".detach(), cuts the graph.")
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -274,12 +280,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     seeds = [_seed(t, g, create_graph) for t, g in zip(outputs, grad_outputs)]
     got = run_backward(outputs, seeds, retain_graph, create_graph, capture=inputs)
     out = []
+    given = set()
     for x, g in zip(inputs, got):
         if g is None:
             if not allow_unused:
                 raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             out.append(None)
+        elif isinstance(g, Tensor):
+            out.append(g)
         else:
-            out.append(g if isinstance(g, Tensor) else Tensor._wrap(g))
+            # each result its own writable array: not a NumPy scalar, a read-only broadcast, or shared
+            g = np.array(g) if type(g) is not np.ndarray else g
+            if g.base is not None or not g.flags.writeable or id(g) in given:
+                g = g.copy()
+            given.add(id(g))
+            out.append(Tensor._wrap(g))
     return tuple(out)

@@ -20,6 +20,14 @@ def _set(mode):
 class _GradMode:
     mode = True
 
+    def __new__(cls, func=None):
+        # `@no_grad` without parentheses decorates directly, as PyTorch allows
+        self = super().__new__(cls)
+        return self if func is None else self(func)
+
+    def __init__(self, func=None):
+        pass
+
     def __enter__(self):
         self._prev = _enabled
         _set(self.mode)
@@ -48,6 +56,9 @@ class enable_grad(_GradMode):
 
 class set_grad_enabled(_GradMode):
     """`set_grad_enabled(False)` switches recording off right away; as a context manager it restores."""
+
+    def __new__(cls, mode):
+        return object.__new__(cls)
 
     def __init__(self, mode):
         self._prev = _enabled

@@ -24,11 +24,22 @@ def operand(x):
     return t, t._data
 
 
-def unary(op):
+def unary(op, floating=False):
+    """`floating`: the op's result is a float even for integer input (exp, sqrt...): float32, as in
+    PyTorch, where NumPy would give float64."""
     def f(x, **params):
         if not isinstance(x, _registry.Tensor):
             x = _registry.Tensor._from_data(x)
         return apply(op, (x,), (x._data,), params or None)
+
+    def f_floating(x, **params):
+        if not isinstance(x, _registry.Tensor):
+            x = _registry.Tensor._from_data(x)
+        d = x._data
+        if d.dtype.kind != "f":
+            d = d.astype(np.float32)
+        return apply(op, (x,), (d,), params or None)
+    f = f_floating if floating else f
     f.__name__ = op.name
     op.traced = f
     return f

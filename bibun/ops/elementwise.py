@@ -14,7 +14,8 @@ def _pow_base_grad(xp, g, out, a, b):
     # d(a^b)/da = b a^(b-1); PyTorch takes it as 0 where b == 0 (not 0 * 0^-1 = nan at a == 0)
     if type(b) is int or type(b) is float:
         return g * b * a ** (b - 1) if b != 0 else g * 0
-    return g * xp.where(b == 0, 0.0, b * a ** (b - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):      # 0 ** -1 where b == 0: replaced just below
+        return g * xp.where(b == 0, 0.0, b * a ** (b - 1))
 
 
 def _pow_exp_grad(xp, g, out, a, b):
@@ -58,6 +59,20 @@ def _sigmoid(a):
     return np.reciprocal(x, out=x)
 
 
+_F64 = np.dtype(np.float64)
+
+
+def _integral(x):
+    return type(x) is int or type(x) is bool or (type(x) is not float and x.dtype.kind in "biu")
+
+
+def _div(a, b):
+    out = np.true_divide(a, b)
+    if out.dtype is _F64 and _integral(a) and _integral(b):
+        return out.astype(np.float32)          # int / int is float32 in PyTorch
+    return out
+
+
 E = "elementwise"
 add = binary(defop("add", np.add, (lambda xp, g, out, a, b: g, lambda xp, g, out, a, b: g),
                    kind=E, symbol="+", local=("1", "1")))
@@ -65,7 +80,7 @@ sub = binary(defop("sub", np.subtract, (lambda xp, g, out, a, b: g, lambda xp, g
                    kind=E, symbol="-", local=("1", "-1")))
 mul = binary(defop("mul", np.multiply, (lambda xp, g, out, a, b: g * b, lambda xp, g, out, a, b: g * a),
                    kind=E, symbol=r"\times", local=("@1", "@0")))
-div = binary(defop("div", np.true_divide,
+div = binary(defop("div", _div,
                    (lambda xp, g, out, a, b: g / b, lambda xp, g, out, a, b: -g * out / b),
                    kind=E, symbol=r"\div", local=(r"\frac{1}{@1}", r"-\frac{@0}{@1^2}")))
 pow = binary(defop("pow", np.power,
@@ -77,14 +92,19 @@ minimum = binary(defop("minimum", np.minimum, (_min_grad, lambda xp, g, out, a, 
                        kind=E, symbol=r"\min", local=(r"[@0 \leq @1]", r"[@1 \leq @0]")))
 
 neg = unary(defop("neg", np.negative, lambda xp, g, out, a: -g, kind=E, symbol=r"\times(-1)", local=("-1",)))
-exp = unary(defop("exp", np.exp, lambda xp, g, out, a: g * out, kind=E, symbol=r"\exp", local=(r"\exp(@0)",)))
-log = unary(defop("log", np.log, lambda xp, g, out, a: g / a, kind=E, symbol=r"\log", local=(r"\frac{1}{@0}",)))
+# floating=True: integer input gives float32, as in PyTorch (NumPy would give float64)
+exp = unary(defop("exp", np.exp, lambda xp, g, out, a: g * out, kind=E, symbol=r"\exp", local=(r"\exp(@0)",)),
+            floating=True)
+log = unary(defop("log", np.log, lambda xp, g, out, a: g / a, kind=E, symbol=r"\log", local=(r"\frac{1}{@0}",)),
+            floating=True)
 sqrt = unary(defop("sqrt", np.sqrt, lambda xp, g, out, a: g / (2 * out), kind=E, symbol=r"\sqrt{}",
-                   local=(r"\frac{1}{2\sqrt{@0}}",)))
-sin = unary(defop("sin", np.sin, lambda xp, g, out, a: g * xp.cos(a), kind=E, symbol=r"\sin", local=(r"\cos @0",)))
-cos = unary(defop("cos", np.cos, lambda xp, g, out, a: -g * xp.sin(a), kind=E, symbol=r"\cos", local=(r"-\sin @0",)))
+                   local=(r"\frac{1}{2\sqrt{@0}}",)), floating=True)
+sin = unary(defop("sin", np.sin, lambda xp, g, out, a: g * xp.cos(a), kind=E, symbol=r"\sin", local=(r"\cos @0",)),
+            floating=True)
+cos = unary(defop("cos", np.cos, lambda xp, g, out, a: -g * xp.sin(a), kind=E, symbol=r"\cos",
+                  local=(r"-\sin @0",)), floating=True)
 tanh = unary(defop("tanh", np.tanh, lambda xp, g, out, a: g * (1 - out * out), kind=E, symbol=r"\tanh",
-                   local=(r"1 - \tanh^2 @0",)))
+                   local=(r"1 - \tanh^2 @0",)), floating=True)
 sigmoid = unary(defop("sigmoid", _sigmoid, lambda xp, g, out, a: g * out * (1 - out), kind=E, symbol=r"\sigma",
                       local=(r"\sigma(@0)(1 - \sigma(@0))",)))
 relu = unary(defop("relu", lambda a: np.maximum(a, 0, dtype=a.dtype), lambda xp, g, out, a: g * (a > 0),
@@ -92,7 +112,7 @@ relu = unary(defop("relu", lambda a: np.maximum(a, 0, dtype=a.dtype), lambda xp,
 abs = unary(defop("abs", np.abs, lambda xp, g, out, a: g * xp.sign(a), kind=E, symbol=r"|\cdot|",
                   local=(r"\mathrm{sign}(@0)",)))
 reciprocal = unary(defop("reciprocal", lambda a: 1 / a, lambda xp, g, out, a: -g * out * out, kind=E,
-                         symbol="1/a", local=(r"-\frac{1}{@0^2}",)))
+                         symbol="1/a", local=(r"-\frac{1}{@0^2}",)), floating=True)
 clamp = unary(defop("clamp", _clamp, _clamp_grad, kind=E, symbol="clamp", local=(r"[\min \leq @0 \leq \max]",)))
 
 
