@@ -583,3 +583,32 @@ def test_binary_function_and_method_forms_agree(name):
 def test_functions_accept_plain_data():
     np.testing.assert_allclose(bibun.exp([0.0, 1.0]).numpy(), np.exp([0.0, 1.0]).astype(np.float32))
     assert bibun.sum(np.arange(4)).item() == 6
+
+
+# -- methods built from several primitives: same values and gradients as PyTorch ----------------------------------
+COMPOSITES = [
+    Case(lambda M, a: a.var(), rn(4, 3), desc="var"),
+    Case(lambda M, a: a.var(dim=1, keepdim=True), rn(4, 3), desc="var dim"),
+    Case(lambda M, a: a.var(0, unbiased=False), rn(4, 3), desc="var biased"),
+    Case(lambda M, a: a.std(dim=0), rn(4, 3), desc="std"),
+    Case(lambda M, a: M.std(a), rn(5), desc="M.std"),
+    Case(lambda M, a: a.repeat(2, 3), rn(2, 2), desc="repeat"),
+    Case(lambda M, a: a.mT, rn(2, 3, 4), desc="mT"),
+    Case(lambda M, a: a.view_as(M.zeros(3, 2, dtype=M.float64)), rn(6), desc="view_as"),
+    Case(lambda M, a: a.sub(a * 2, alpha=0.5), rn(3), desc="sub alpha"),
+    Case(lambda M, a: (a - a.amax(1, keepdim=True)).exp().sum(1).log(), rn(3, 4), desc="logsumexp by hand"),
+    Case(lambda M, a, b: M.where(a > b, a - b, (b - a) ** 2), rn(3, 4), rn(4), desc="where on compares"),
+]
+
+
+@pytest.mark.parametrize("case", COMPOSITES, ids=[c.desc for c in COMPOSITES])
+def test_composites(case, torch_mod):
+    bx, tx = case.bibun_inputs(), case.torch_inputs()
+    assert gradcheck(lambda *xs: case.fn(bibun, *xs), case.bibun_inputs(), eps=1e-6, atol=1e-6, rtol=1e-5)
+    bout, tout = case.fn(bibun, *bx), case.fn(torch, *tx)
+    np.testing.assert_allclose(_as_np(bout), _as_np(tout), **case.tol)
+    v = R.standard_normal(tuple(tout.shape))
+    bout.backward(bibun.tensor(v))
+    tout.backward(torch.tensor(v))
+    for i in case.diff:
+        np.testing.assert_allclose(bx[i].grad.numpy(), tx[i].grad.numpy(), **case.tol)

@@ -417,6 +417,15 @@ def test_modifying_a_saved_tensor_then_backward_is_an_error():
     y += 1
     with pytest.raises(RuntimeError, match="in ?place"):
         z.sum().backward()
+    w = bibun.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    with bibun.no_grad():
+        w -= 0.1                                                      # an update before backward
+    with pytest.raises(RuntimeError, match="in ?place"):
+        loss.backward()
+    w.grad = None
+    (w * w).sum().backward()                                          # the usual order works
+    np.testing.assert_allclose(w.grad.numpy(), [1.8, 3.8], rtol=1e-6)
 
 
 # -- grad mode -----------------------------------------------------------------------------------------------
@@ -525,6 +534,10 @@ def test_long_chain_backpropagates_without_recursion():
     y = y + x
     y.sum().backward()
     assert x.grad.tolist() == [2.0]
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    del y                                                             # freeing a deep graph: no recursion either
 
 
 # -- graph shapes ---------------------------------------------------------------------------------------------------
@@ -701,6 +714,8 @@ def test_gradcheck_is_usable_and_catches_a_wrong_gradient():
     assert bibun.autograd.gradcheck(lambda v: (v.sin() * v).sum(), [x])
     with pytest.raises(ValueError, match="float64"):
         bibun.autograd.gradcheck(lambda v: v.sum(), [bibun.tensor([1.0], requires_grad=True)])
+    t = bibun.from_numpy(np.arange(6.0).reshape(2, 3).T).requires_grad_()     # a strided leaf
+    assert bibun.autograd.gradcheck(lambda v: (v * v * v).sum(), [t])
     wrong = lambda v: bibun.Tensor._from_data(np.sin(v.detach().numpy())) + v.detach() * 0 + v  # noqa: E731
     assert not bibun.autograd.gradcheck(wrong, [x], raise_exception=False)
 
@@ -794,3 +809,42 @@ def test_interrupted_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
     assert path.read_bytes() == before
     assert bibun.load(path)["w"].tolist() == [1.0, 2.0]
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.bibun"]     # no temporary file left behind
+
+
+# -- bibun.numpy: NumPy on arrays, traced on Tensors -------------------------------------------------------------
+_BNP = {
+    "add": lambda x: bnp.add(x, 2.0 * x[::-1]), "subtract": lambda x: bnp.subtract(x, x * x),
+    "multiply": lambda x: bnp.multiply(x, x[::-1]), "divide": lambda x: bnp.divide(x, 2.0 + x * x),
+    "power": lambda x: bnp.power(bnp.abs(x) + 1.0, 1.5), "negative": lambda x: bnp.negative(x),
+    "exp": lambda x: bnp.exp(x), "log": lambda x: bnp.log(x * x + 1), "sqrt": lambda x: bnp.sqrt(x * x + 1),
+    "sin": lambda x: bnp.sin(x), "cos": lambda x: bnp.cos(x), "tanh": lambda x: bnp.tanh(x),
+    "abs": lambda x: bnp.abs(x), "maximum": lambda x: bnp.maximum(x, 0.1), "minimum": lambda x: bnp.minimum(x, 0.1),
+    "clip": lambda x: bnp.clip(x, -0.5, 0.6), "where": lambda x: bnp.where(x > 0, x, 2 * x),
+    "dot": lambda x: bnp.dot(bnp.reshape(x, (2, 3)), bnp.array([1.0, -2.0, 0.5])),
+    "matmul": lambda x: bnp.matmul(bnp.reshape(x, (3, 2)), bnp.reshape(x, (2, 3))),
+    "sum": lambda x: bnp.sum(bnp.reshape(x, (2, 3)) ** 2, axis=1), "mean": lambda x: bnp.mean(x * x, keepdims=True),
+    "max": lambda x: bnp.max(bnp.reshape(x, (3, 2)), axis=0), "min": lambda x: bnp.min(x),
+    "logsumexp": lambda x: bnp.logsumexp(bnp.reshape(x, (2, 3)), axis=1),
+    "softmax": lambda x: bnp.softmax(bnp.reshape(x, (2, 3))), "log_softmax": lambda x: bnp.log_softmax(x),
+    "sigmoid": lambda x: bnp.sigmoid(x), "transpose": lambda x: bnp.transpose(bnp.reshape(x, (2, 3))) * x[0],
+    "swapaxes": lambda x: bnp.swapaxes(bnp.reshape(x, (1, 2, 3)), 0, 2) * x[1],
+    "expand_dims": lambda x: bnp.expand_dims(x, 0) * x, "broadcast_to": lambda x: bnp.broadcast_to(x, (2, 6)) * x,
+    "concatenate": lambda x: bnp.concatenate([x, x * x]), "stack": lambda x: bnp.stack([x, x * x], axis=1),
+    "sign": lambda x: bnp.sign(x) * x, "zeros_like": lambda x: bnp.zeros_like(x) + x,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BNP))
+def test_bibun_numpy_is_numpy_on_arrays_and_traces_tensors(name):
+    f = _BNP[name]
+    x = np.array([0.3, -0.7, 1.1, -0.2, 0.5, 0.9])
+    plain = f(x)
+    assert isinstance(plain, (np.ndarray, np.generic)) and not isinstance(plain, bibun.Tensor)
+    w = np.random.default_rng(0).standard_normal(np.shape(plain))
+
+    def s(v):
+        return bnp.sum(f(v) * w)
+
+    g = bibun.grad(s)(x)
+    assert isinstance(g, np.ndarray)
+    np.testing.assert_allclose(g, _fd_jacobian(s, x).reshape(-1), rtol=1e-6, atol=1e-8)

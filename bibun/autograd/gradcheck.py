@@ -8,14 +8,13 @@ def numerical_jacobian(fn, inputs, i, eps):
     """d outputs / d inputs[i] by central differences, shaped (out.size, input.size)."""
     x = inputs[i]._data
     cols = []
-    flat = x.reshape(-1)
-    for j in range(flat.size):
-        old = flat[j]
-        flat[j] = old + eps
+    for j in np.ndindex(x.shape):          # in the array itself: a reshape of a strided one would copy
+        old = x[j]
+        x[j] = old + eps
         plus = np.array(_out(fn(*inputs)), dtype=np.float64).reshape(-1)
-        flat[j] = old - eps
+        x[j] = old - eps
         minus = np.array(_out(fn(*inputs)), dtype=np.float64).reshape(-1)
-        flat[j] = old
+        x[j] = old
         cols.append((plus - minus) / (2 * eps))
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
 
