@@ -155,7 +155,7 @@ class Tensor:
         return (self[i] for i in range(self._data.shape[0]))
 
     def __repr__(self):
-        grad_fn = self.grad_fn.op.grad_name if self.grad_fn is not None else None
+        grad_fn = self.grad_fn.name() if self.grad_fn is not None else None
         return format_tensor(self._data, requires_grad=self.requires_grad and grad_fn is None, grad_fn=grad_fn)
 
     def __format__(self, spec):

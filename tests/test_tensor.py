@@ -273,7 +273,13 @@ def test_printing_like_pytorch():
     assert repr(bibun.Parameter(bibun.tensor([1.0, 2.0]))) == \
         "Parameter containing:\ntensor([1., 2.], requires_grad=True)"
     assert str(bibun.tensor([1.0, 2.0])) == "tensor([1., 2.])"
-    assert repr(bibun.tensor([[1.0, 2.0]], requires_grad=True).sum()) == "tensor(3., grad_fn=<SumBackward0>)"
+    m = bibun.tensor([[1.0, 2.0]], requires_grad=True)
+    assert repr(m.sum()) == "tensor(3., grad_fn=<SumBackward0>)"
+    assert repr(m.sum(1)) == "tensor([3.], grad_fn=<SumBackward1>)"
+    assert repr(m.mean()) == "tensor(1.5000, grad_fn=<MeanBackward0>)"
+    assert repr(m.mean(dim=0)) == "tensor([1., 2.], grad_fn=<MeanBackward1>)"
+    assert repr(m.max(1).values) == "tensor([2.], grad_fn=<MaxBackward0>)"
+    assert repr(m.max()) == "tensor(2., grad_fn=<MaxBackward1>)"
     assert f"{bibun.tensor(0.123456):.3f}" == "0.123"
 
 

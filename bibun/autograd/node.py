@@ -19,7 +19,11 @@ class Node:
         self.epoch = epoch          # the in-place clock when the op ran (see version_counter)
 
     def name(self):
-        return self.op.grad_name
+        """PyTorch's name for this node (what `grad_fn=<...>` prints)."""
+        op = self.op
+        if op.grad_name_dim is not None and self.params and self.params.get("axis") is not None:
+            return op.grad_name_dim
+        return op.grad_name
 
     @property
     def next_functions(self):
@@ -30,4 +34,4 @@ class Node:
         return tuple(out)
 
     def __repr__(self):
-        return f"<{self.op.grad_name} object at {id(self):#x}>"
+        return f"<{self.name()} object at {id(self):#x}>"

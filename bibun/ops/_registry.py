@@ -14,24 +14,26 @@ Tensor = None            # set by bibun._tensor
 
 
 class Op:
-    __slots__ = ("name", "fwd", "vjp", "kind", "symbol", "local", "grad_name", "variadic", "traced")
+    __slots__ = ("name", "fwd", "vjp", "kind", "symbol", "local", "grad_name", "grad_name_dim", "variadic",
+                 "traced")
 
-    def __init__(self, name, fwd, vjp, kind, symbol, local, grad_name, variadic):
+    def __init__(self, name, fwd, vjp, kind, symbol, local, grad_name, variadic, grad_name_dim=None):
         self.name, self.fwd, self.vjp, self.kind = name, fwd, vjp, kind
         self.symbol, self.local, self.grad_name, self.variadic = symbol, local, grad_name, variadic
+        self.grad_name_dim = grad_name_dim  # PyTorch's node name when the op ran along an axis (SumBackward1)
         self.traced = None      # the public function that runs this op on Tensors
 
     def __repr__(self):
         return f"<op {self.name}>"
 
 
-def defop(name, fwd, vjp, *, kind, symbol=None, local=None, grad_name=None, variadic=False):
+def defop(name, fwd, vjp, *, kind, symbol=None, local=None, grad_name=None, variadic=False, grad_name_dim=None):
     """Register a primitive. `vjp` holds one function per input: (xp, g, out, *inputs, **params)."""
     if not isinstance(vjp, tuple):
         vjp = (vjp,)
     if grad_name is None:
         grad_name = "".join(p.capitalize() for p in name.split("_")) + "Backward0"
-    op = Op(name, fwd, vjp, kind, symbol or name, local, grad_name, variadic)
+    op = Op(name, fwd, vjp, kind, symbol or name, local, grad_name, variadic, grad_name_dim)
     OPS[name] = op
     return op
 

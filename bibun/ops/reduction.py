@@ -67,11 +67,11 @@ def _mean(a, axis=None, keepdims=False):
 R = "reduction"
 sum = unary(defop("sum", _sum,
                   lambda xp, g, out, a, axis=None, keepdims=False: _expand(xp, g, a.shape, axis, keepdims),
-                  kind=R, symbol=r"\sum", local=("1",)))
+                  kind=R, symbol=r"\sum", local=("1",), grad_name_dim="SumBackward1"))
 mean = unary(defop("mean", _mean,
                    lambda xp, g, out, a, axis=None, keepdims=False:
                    _expand(xp, g, a.shape, axis, keepdims) / _count(a.shape, axis),
-                   kind=R, symbol="mean", local=(r"\frac{1}{n}",)))
+                   kind=R, symbol="mean", local=(r"\frac{1}{n}",), grad_name_dim="MeanBackward1"))
 amax = unary(defop("amax", lambda a, axis=None, keepdims=False: np.max(a, axis=axis, keepdims=keepdims),
                    _extreme_grad, kind=R, symbol=r"\max", local=(r"[@0 = \max]",), grad_name="MaxBackward1"))
 amin = unary(defop("amin", lambda a, axis=None, keepdims=False: np.min(a, axis=axis, keepdims=keepdims),
