@@ -19,9 +19,20 @@ from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state, 
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd, ops, numpy, func, nn, optim, utils
 from .func import grad, value_and_grad
-from ._serialize import save, load
 
 __version__ = "0.1.0"
+
+
+def save(obj, f):
+    """Save a Tensor or a state_dict without pickle (see bibun._serialize); atomic for paths."""
+    from ._serialize import save as _save
+    return _save(obj, f)
+
+
+def load(f, map_location=None, weights_only=True):
+    """Load what bibun.save wrote; refuses pickles and damaged files."""
+    from ._serialize import load as _load
+    return _load(f, map_location, weights_only)
 
 
 def is_tensor(obj):

@@ -7,7 +7,15 @@ import numpy as np
 from .elementwise import _sigmoid
 from .reduction import _log_softmax, _softmax, _sum
 
-RAW = types.SimpleNamespace(**{k: getattr(np, k) for k in dir(np) if not k.startswith("_")})
+class _Namespace(types.SimpleNamespace):
+    def __getattr__(self, name):          # any other NumPy name, looked up once then kept
+        value = getattr(np, name)
+        setattr(self, name, value)
+        return value
+
+
+# NumPy's names are copied in on first use: copying all of dir(np) would import its lazy submodules
+RAW = _Namespace()
 RAW.sigmoid = _sigmoid
 RAW.sum = _sum
 RAW.softmax = lambda a, axis: _softmax(a, axis)
