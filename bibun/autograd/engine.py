@@ -99,6 +99,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
 
     was_enabled = grad_mode._enabled
     grad_mode._enabled = create_graph
+    now = version_counter.now
+    tr = tracer
     try:
         while ready:
             n = ready.pop()
@@ -107,7 +109,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 _accumulate(n.retained(), g, handed, create_graph, wrap)
             if cap_node and n in cap_node:
                 results[cap_node[n]] = g
-            if n.epoch < version_counter.now:       # something changed in place since this op ran
+            if n.epoch < now:                       # something changed in place since this op ran
                 _check_versions(n)
             op, params = n.op, n.params or _NO_PARAMS
             if create_graph:
@@ -119,13 +121,18 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 args = n.datas
                 out = n.out
             vjp = op.vjp
-            step = [] if tracer is not None else None
+            step = [] if tr is not None else None
             i = -1
             for x, need in zip(n.inputs, n.needs):
                 i += 1
                 if not need:
                     continue
-                gi = vjp[0](i, xp, g, out, *args, **params) if op.variadic else vjp[i](xp, g, out, *args, **params)
+                if op.variadic:
+                    gi = vjp[0](i, xp, g, out, *args, **params)
+                elif params:
+                    gi = vjp[i](xp, g, out, *args, **params)
+                else:
+                    gi = vjp[i](xp, g, out, *args)
                 xd = x._data
                 if gi.shape != xd.shape:
                     gi = sum_to(gi, xd.shape, xp)
@@ -150,7 +157,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if deps[p] == 0:
                     ready.append(p)
             if step is not None:
-                tracer.on_backward(n, g, step)
+                tr.on_backward(n, g, step)
             if not retain_graph:
                 n.inputs = n.datas = n.out = None
     finally:

@@ -38,25 +38,33 @@ def defop(name, fwd, vjp, *, kind, symbol=None, local=None, grad_name=None, vari
     return op
 
 
-def apply(op, inputs, datas, params=None):
-    """Run `op` forward on `datas` (the inputs' arrays) and, in grad mode, record it on the output."""
+def apply(op, inputs, datas, params=None, needs=None):
+    """Run `op` forward on `datas` (the inputs' arrays) and, in grad mode, record it on the output.
+
+    `needs` (which inputs require grad) may be passed by callers that know it already."""
     out = op.fwd(*datas, **params) if params else op.fwd(*datas)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    t = Tensor.__new__(Tensor)
+    t = _new(Tensor)
     t._data = out
     t.grad = None
     t._version = 0
-    t.requires_grad = False
-    t.grad_fn = None
     if grad_mode._enabled:
-        needs = tuple([type(x) in _TENSOR_TYPES and x.requires_grad for x in inputs])
+        if needs is None:
+            needs = tuple([type(x) in _TENSOR_TYPES and x.requires_grad for x in inputs])
         if True in needs:
             t.requires_grad = True
             t.grad_fn = Node(op, inputs, datas, needs, params, out, version_counter.now)
+        else:
+            t.requires_grad = False
+            t.grad_fn = None
+    else:
+        t.requires_grad = False
+        t.grad_fn = None
     if engine.tracer is not None:
         engine.tracer.on_forward(op, inputs, params, t)
     return t
 
 
+_new = object.__new__
 _TENSOR_TYPES = set()

@@ -27,26 +27,26 @@ def operand(x):
 def unary(op, floating=False):
     """`floating`: the op's result is a float even for integer input (exp, sqrt...): float32, as in
     PyTorch, where NumPy would give float64."""
-    def f(x, **params):
-        if not isinstance(x, _registry.Tensor):
-            x = _registry.Tensor._from_data(x)
-        return apply(op, (x,), (x._data,), params or None)
+    T = _registry._TENSOR_TYPES
 
-    def f_floating(x, **params):
-        if not isinstance(x, _registry.Tensor):
+    def f(x, **params):
+        if type(x) not in T:
             x = _registry.Tensor._from_data(x)
         d = x._data
-        if d.dtype.kind != "f":
+        if floating and d.dtype.kind != "f":
             d = d.astype(np.float32)
-        return apply(op, (x,), (d,), params or None)
-    f = f_floating if floating else f
+        return apply(op, (x,), (d,), params or None, (x.requires_grad,))
     f.__name__ = op.name
     op.traced = f
     return f
 
 
 def binary(op):
+    T = _registry._TENSOR_TYPES
+
     def f(a, b):
+        if type(a) in T and type(b) in T:          # the common case: two tensors
+            return apply(op, (a, b), (a._data, b._data), None, (a.requires_grad, b.requires_grad))
         a, ad = operand(a)
         b, bd = operand(b)
         if type(bd) is float and ad.dtype.kind in "biu":     # int tensor op 2.5 -> float32, as PyTorch
