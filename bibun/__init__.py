@@ -60,3 +60,12 @@ for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "ab
     globals()[_name] = _method(_name)
 subtract, multiply, divide, negative, absolute = sub, mul, div, neg, abs
 del _name
+
+
+def __getattr__(name):
+    # the layers above the core load on first use, so `import bibun` needs NumPy alone:
+    # bibun.explain(...) explains a computation, bibun.viz draws
+    if name in ("explain", "viz"):
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'bibun' has no attribute {name!r}")

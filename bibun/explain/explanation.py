@@ -1,0 +1,224 @@
+"""`Explanation`: the recorded steps of one forward and one backward pass, and every way to show them."""
+import io
+
+from . import _format as F
+from ._files import write_atomic
+from ._names import derivative
+from ._optext import Arg, fill
+
+
+class Explanation:
+    """What `bibun.explain` returns.
+
+    Attributes:
+        forward:  list of ForwardStep, in the order the ops ran (α = a x = (-2) × 3 = -6).
+        backward: list of BackwardStep: the seed ∂y/∂y = 1, then one step per gradient passed from an op
+                  to one of its inputs, breadth-first from the root as the chapter orders them.
+        steps:    forward + backward; step i is frame i of the animation.
+        vars:     every quantity (inputs, constants, intermediates, the output) as a Var.
+        output:   the Var of the result; `value` is its value.
+        grads:    {input name: ∂output/∂input} for the inputs that require grad.
+
+    Show it with text(), markdown(), latex(), figure(), save_html(), save_gif(), save_png(), or just
+    display it in Jupyter (an animation).
+    """
+
+    def __init__(self, vars, forward, backward, output, source=None, fold=True):
+        self.vars, self.forward, self.backward, self.output = vars, forward, backward, output
+        self.source, self.fold = source, fold
+        self._scene = None
+
+    # -- data ---------------------------------------------------------------------------------------
+    @property
+    def steps(self):
+        return list(self.forward) + list(self.backward)
+
+    @property
+    def value(self):
+        return self.output.value
+
+    @property
+    def inputs(self):
+        """The named leaves (inputs and named constants), in the order they are first used."""
+        return [v for v in self.vars if v.step is None and v.kind in ("input", "const") and _named(v)]
+
+    @property
+    def grads(self):
+        return {v.name.text: v.grad for v in self.vars if v.kind == "input" and v.grad is not None}
+
+    def var(self, name):
+        """The Var called `name` (text form: "w1", "α")."""
+        for v in self.vars:
+            if v.name is not None and v.name.text == name:
+                return v
+        raise KeyError(name)
+
+    def __len__(self):
+        return len(self.forward) + len(self.backward)
+
+    # -- formulas -----------------------------------------------------------------------------------
+    def title(self, style="text"):
+        """The whole computation in one formula over the inputs: y = a x + b."""
+        full = {}
+        for s in self.forward:
+            args = []
+            for v in s.inputs:
+                if v.step is not None:
+                    args.append(full[v.step.index])
+                else:
+                    args.append(v.arg(style))
+            pt, px, tt, tx = s._form(False)
+            p = pt if style != "text" else px
+            e = fill(tt if style != "text" else tx, args, p, "tex" if style != "text" else "text")
+            full[s.index] = Arg(e, e, p, p)
+        name = self.output.name.tex if style != "text" else self.output.name.text
+        return f"{name} = {full[self.output.step.index].tex}"
+
+    def at(self, style="text"):
+        """a = -2, x = 3, b = 4"""
+        return ", ".join(f"{v.name.text if style == 'text' else v.name.tex} = {v.value_str(style)}"
+                         for v in self.inputs)
+
+    def summary(self, style="text"):
+        """The result and every input's gradient in one line."""
+        T = "text" if style == "text" else "tex"
+        parts = [f"{self.output.name.text if T == 'text' else self.output.name.tex} = "
+                 f"{self.output.value_str(style)}"]
+        for v in self.vars:
+            if v.kind == "input" and v.grad is not None:
+                parts.append(f"{derivative(self.output.name, v.name, T)} = {F.array(v.grad, style)}")
+        sep = ",  " if style == "text" else r",\quad "
+        return sep.join(parts) if style == "text" else "$" + sep.join(parts) + "$"
+
+    def text(self):
+        """Plain-text steps in the style of eq. (8.3), numbered as the animation's frames."""
+        out = [self.title(), "at " + self.at() if self.inputs else "", ""]
+        out.append("Forward pass")
+        n = 0
+        for s in self.forward:
+            n += 1
+            out.append(f"{n:3d}. {s.formula()}")
+        if self.backward:
+            out += ["", "Backward pass"]
+            for b in self.backward:
+                n += 1
+                lines = b.lines()
+                out.append(f"{n:3d}. {lines[0]}")
+                out += ["     " + ln for ln in lines[1:]]
+            grads = [v for v in self.vars if v.kind == "input" and v.grad is not None]
+            if grads:
+                out += ["", "Gradients"]
+                L = self.output.name
+                for v in grads:
+                    out.append(f"     {derivative(L, v.name, 'text')} = {F.array(v.grad)}")
+        return "\n".join(line for line in out if line is not None).replace("\n\n\n", "\n\n").strip("\n") + "\n"
+
+    def _rows(self):
+        rows_f = [_align(s.formula("tex")) for s in self.forward]
+        rows_b = []
+        for b in self.backward:
+            rows_b.append(_align(b.formula("tex")))
+            if b.total is not None:
+                rows_b.append(_align(b.total_line("tex")))
+        return rows_f, rows_b
+
+    def latex(self):
+        """One LaTeX align* block: the forward steps, then the backward steps as in eq. (8.3)."""
+        f, b = self._rows()
+        return "\\begin{align*}\n" + " \\\\\n".join(f + b) + "\n\\end{align*}\n"
+
+    def markdown(self):
+        """Markdown with display math (renders in Jupyter and on GitHub)."""
+        f, b = self._rows()
+        out = [f"**{self.title('text')}** at {self.at('text')}", "", "**Forward pass**", "", "$$",
+               "\\begin{aligned}", " \\\\\n".join(f), "\\end{aligned}", "$$"]
+        if b:
+            out += ["", "**Backward pass**", "", "$$", "\\begin{aligned}", " \\\\\n".join(b), "\\end{aligned}", "$$"]
+        return "\n".join(out) + "\n"
+
+    def __str__(self):
+        return self.text()
+
+    def __repr__(self):
+        return (f"<Explanation {self.title()}: {len(self.forward)} forward and {len(self.backward)} backward "
+                f"steps>")
+
+    # -- pictures -------------------------------------------------------------------------------------
+    def scene(self):
+        """(Scene, frames) for bibun.viz: the graph, and one Frame per step (forward, then backward)."""
+        if self._scene is None:
+            from ._scene import build_scene
+            self._scene = build_scene(self)
+        return self._scene
+
+    def frames(self):
+        return self.scene()[1]
+
+    def figure(self, step=None):
+        """A matplotlib Figure: the whole graph with every value and gradient, or frame `step` of the
+        animation (0-based, as in `steps`). Not registered with pyplot: nothing to close."""
+        from ..viz import draw
+        from ._scene import summary_frame
+        scene, frames = self.scene()
+        if step is None:
+            return draw(scene, summary_frame(self, frames))
+        return draw(scene, frames[step], frames=frames)
+
+    def save_png(self, path, step=None, dpi=150):
+        """Write figure(step) as a PNG (atomically)."""
+        fig = self.figure(step)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+        write_atomic(path, buf.getvalue())
+
+    def png_frames(self, dpi=100):
+        """The animation as PNG bytes, one per step."""
+        from ..viz import render_frames
+        scene, frames = self.scene()
+        return render_frames(scene, frames, dpi=dpi)
+
+    def to_html(self, full_page=True, interval_ms=1500, dpi=100):
+        """A self-contained HTML player of the animation (one frame per step; works offline)."""
+        from ..viz import to_html
+        scene, frames = self.scene()
+        return to_html(scene, frames, title=self.title(), interval_ms=interval_ms, dpi=dpi, full_page=full_page)
+
+    def save_html(self, path, **kwargs):
+        """Write to_html() to `path` atomically."""
+        write_atomic(path, self.to_html(**kwargs).encode("utf-8"))
+
+    def save_gif(self, path, duration_ms=1200, dpi=100):
+        """Write the animation as a looping GIF (one GIF frame per step), atomically."""
+        from ..viz import save_gif
+        scene, frames = self.scene()
+        save_gif(path, scene, frames, duration_ms=duration_ms, dpi=dpi)
+
+    def save_all(self, folder, stem, formats=("txt", "tex", "md", "png", "html", "gif")):
+        """Write stem.txt (text), stem.tex (LaTeX), stem.md (Markdown), stem.png (figure), stem.html and
+        stem.gif (animation) into `folder` (created if missing), each atomically; returns the paths."""
+        import os
+        os.makedirs(folder, exist_ok=True)
+        writers = {"txt": lambda p: write_atomic(p, self.text().encode("utf-8")),
+                   "tex": lambda p: write_atomic(p, self.latex().encode("utf-8")),
+                   "md": lambda p: write_atomic(p, self.markdown().encode("utf-8")),
+                   "png": self.save_png, "html": self.save_html, "gif": self.save_gif}
+        unknown = [f for f in formats if f not in writers]
+        if unknown:
+            raise ValueError(f"unknown format {', '.join(unknown)}: choose from {', '.join(writers)}")
+        paths = []
+        for ext in formats:
+            p = os.path.join(folder, f"{stem}.{ext}")
+            writers[ext](p)
+            paths.append(p)
+        return paths
+
+    def _repr_html_(self):
+        return self.to_html(full_page=False)
+
+
+def _named(v):
+    return not (v.kind == "const" and (v.name.text.startswith("[") or v.name.text.startswith("<")))
+
+
+def _align(s):
+    return s.replace(" = ", " &= ", 1)

@@ -1,0 +1,291 @@
+"""The recorded steps and the formulas they read as.
+
+A `Var` is one quantity of the graph (an input, a constant, an intermediate result, the output). A
+`ForwardStep` is one op run forward (α = a x = (-2) × 3 = -6). A `BackwardStep` is one gradient passed from
+an op's output to one of its inputs: the local derivative ∂α/∂a = x = 3 and the chain-rule product of
+eq. (8.3), ∂y/∂a = ∂y/∂α · ∂α/∂a = 1 × 3 = 3. The first backward step is the seed ∂y/∂y = 1.
+
+Every formula comes in three styles: "text" (plain Unicode), "math" (LaTeX that matplotlib can draw, for
+captions) and "tex" (LaTeX for documents: vectors and matrices as pmatrix).
+"""
+import re
+
+import numpy as np
+
+from . import _format as F
+from ._names import derivative, partial_of
+from ._optext import LOCAL_OVERRIDES, Arg, fill, form, vjp_form
+
+_T = lambda style: "text" if style == "text" else "tex"      # noqa: E731  (which template a style uses)
+
+
+class Var:
+    """One quantity: `kind` is "input" (a leaf that requires grad), "const" (a named or array constant),
+    "number" (a constant folded into its op: 1 in +1), "value" (an intermediate) or "output" (the root).
+    `grad` is ∂output/∂var once the backward pass reached it (None for constants)."""
+    __slots__ = ("id", "name", "kind", "value", "requires_grad", "grad", "step")
+
+    def __init__(self, id, name, kind, value, requires_grad=False):
+        self.id, self.name, self.kind, self.value = id, name, kind, np.asarray(value)
+        self.requires_grad = requires_grad
+        self.grad = None
+        self.step = None          # the ForwardStep that computed it
+
+    @property
+    def is_leaf(self):
+        return self.step is None
+
+    def value_str(self, style="text"):
+        return F.array(self.value, "tex" if style == "tex" else ("math" if style == "math" else "text"))
+
+    def arg(self, style, values=False):
+        """This var as a template argument: its name, or its value."""
+        if values or self.kind == "number":
+            s = self.value_str(style)
+            neg = F.scalar_like(self.value) and s.startswith("-")
+            return Arg(s, s, negative=neg)
+        return Arg(self.name.tex, self.name.text)
+
+    def __repr__(self):
+        return f"<Var {self.name.text} = {self.value_str()}>"
+
+
+def _collapse(parts):
+    """a = b = b = c -> a = b = c."""
+    out = []
+    for p in parts:
+        if p is not None and (not out or out[-1] != p):
+            out.append(p)
+    return out
+
+
+def _eq(parts, style):
+    return " = ".join(_collapse(parts))
+
+
+def _times(a, b, style, arrays=False):
+    op = (" ⊙ " if style == "text" else r" \odot ") if arrays else (" × " if style == "text" else r" \times ")
+    if b.startswith("-"):
+        b = f"({b})"
+    return a + op + b
+
+
+def _dollars(s):
+    return "$" + s + "$"
+
+
+class ForwardStep:
+    """One op run forward: `out` = op(`inputs`), with `params` (axis, reduction...) and its node `label`."""
+    __slots__ = ("index", "op", "out", "inputs", "params", "label")
+
+    def __init__(self, index, op, out, inputs, params, label):
+        self.index, self.op, self.out, self.inputs, self.params, self.label = index, op, out, inputs, params, label
+
+    @property
+    def value(self):
+        return self.out.value
+
+    @property
+    def input_names(self):
+        return tuple(v.name.text for v in self.inputs)
+
+    def _form(self, values):
+        has_const = any(v.kind == "number" for v in self.inputs)
+        return form(self.op.name, len(self.inputs), values=values, has_const=has_const,
+                    ndims=[np.ndim(v.value) for v in self.inputs])
+
+    def expr(self, style="text", values=False):
+        """The op's expression over its inputs' names ("a x"), or over their values ("(-2) × 3")."""
+        pt, px, tt, tx = self._form(values)
+        args = [v.arg(style, values) for v in self.inputs]
+        return fill(tt if style != "text" else tx, args, pt if style != "text" else px, _T(style))
+
+    def formula(self, style="text"):
+        """α = a x = (-2) × 3 = -6"""
+        name = self.out.name.tex if style != "text" else self.out.name.text
+        return _eq([name, self.expr(style), self.expr(style, values=True), self.out.value_str(style)], style)
+
+    def caption(self):
+        return _dollars(self.formula("math"))
+
+    def __repr__(self):
+        return f"<ForwardStep {self.index}: {self.formula()}>"
+
+
+_PH = re.compile(r"@out|@(\d+)")
+
+
+def _fill_local(template, step, style, values):
+    """Put the inputs' (and output's) names or values into an op table local-derivative template."""
+    if style == "text":
+        template = F.tex_to_text(template)
+    whole = _PH.fullmatch(template.strip()) is not None
+
+    def one(m):
+        v = step.out if m.group(0) == "@out" else step.inputs[int(m.group(1))]
+        a = v.arg(style, values)
+        s = a.text if style == "text" else a.tex
+        before = template[m.start() - 1] if m.start() else ""
+        after = template[m.end()] if m.end() < len(template) else ""
+        enclosed = (before, after) in (("(", ")"), ("{", "}"))
+        if a.negative and not whole and not enclosed:
+            return f"({s})"
+        return s
+    return _PH.sub(one, template)
+
+
+class BackwardStep:
+    """One gradient passed back: from `node` (a ForwardStep) to its input number `input_index`.
+
+    `upstream` is ∂L/∂(node's output), `local` the local derivative's value (None where it is not one
+    number per element: matrix products, sums), `grad` this path's contribution to ∂L/∂input. `total`
+    is set on the last contribution to an input used several times (the paths add up). The seed step
+    (∂L/∂L = 1) has `node` None.
+    """
+    __slots__ = ("index", "node", "input_index", "input", "root", "upstream", "local", "grad", "total",
+                 "parts", "summed", "uses")
+
+    def __init__(self, index, node, input_index, input, root, upstream, local, grad):
+        self.index, self.node, self.input_index, self.input = index, node, input_index, input
+        self.root, self.upstream, self.local, self.grad = root, upstream, local, grad
+        self.total = None
+        self.parts = ()
+        self.summed = False       # the product was summed back to the input's shape (broadcasting)
+        self.uses = 1             # how many gradients flow into the input (its paths to the root)
+
+    @property
+    def is_seed(self):
+        return self.node is None
+
+    @property
+    def op(self):
+        return None if self.node is None else self.node.op
+
+    # -- pieces -----------------------------------------------------------------------------------
+    def _v(self, a, style):
+        return F.array(a, "tex" if style == "tex" else ("math" if style == "math" else "text"))
+
+    def local_formula(self, style="text", values=False):
+        """The local derivative ∂(output)/∂(input) as the op table writes it, over names or values."""
+        local = LOCAL_OVERRIDES.get(self.node.op.name, self.node.op.local)
+        t = local[self.input_index] if local and self.input_index < len(local) else None
+        if t is None:
+            return None
+        if self.node.op.name == "mean":               # 1/n with the n of this mean
+            n = max(1, int(np.size(self.input.value) // max(1, np.size(self.node.value))))
+            t = t.replace("{n}", "{%d}" % n)
+        return _fill_local(t, self.node, style, values)
+
+    def _vjp(self, style, values):
+        node, i = self.node, self.input_index
+        shapes = [np.shape(v.value) for v in node.inputs]
+        vf = vjp_form(node.op.name, i, shapes)
+        if vf is None:
+            return None
+        t = vf[0] if style != "text" else vf[1]
+        if node.op.name == "mean":
+            n = max(1, int(np.size(self.input.value) // max(1, np.size(node.value))))
+            t = t.replace("@n", str(n))
+        g = self._v(self.upstream, style) if values else derivative(self.root.name, node.out.name, _T(style))
+        if values and F.scalar_like(self.upstream) and g.startswith("-") and style != "text":
+            g = f"({g})"
+        elif values and F.scalar_like(self.upstream) and g.startswith("-"):
+            g = f"({g})"
+        if not values:                # (∂L/∂z)ᵀ, not ∂L/∂zᵀ
+            g = f"({g})" if re.search(r"@g(\^|ᵀ)", t) else g
+        t = t.replace("@g", g)
+        return fill(t, [v.arg(style, values) for v in node.inputs], 9, _T(style))
+
+    @property
+    def elementwise(self):
+        return self.local is not None
+
+    def _dl_dx(self, style):
+        """∂L/∂X, or for one path of several ∂L/∂X (via Z): this step's contribution, not the total."""
+        T = _T(style)
+        d = derivative(self.root.name, self.input.name, T)
+        if self.uses > 1:
+            z = self.node.out.name
+            d += f" (via {z.text})" if style == "text" else rf"\,(\mathrm{{via}}\ {z.tex})"
+        return d
+
+    # -- formulas -------------------------------------------------------------------------------------
+    def lines(self, style="text"):
+        """The step as the chapter's captions write it: the local derivative, then the chain-rule product
+        (one line when the op's output is the root itself), then the sum over paths where one applies."""
+        T = _T(style)
+        L, X = self.root.name, self.input.name if self.input is not None else None
+        if self.is_seed:
+            return [_eq([derivative(L, L, T), self._v(self.grad, style)], style)]
+        node = self.node
+        Z = node.out.name
+        at_root = node.out is self.root
+        out = []
+        grad = self._v(self.grad, style)
+        summed = (", summed to the shape of " + (X.text if style == "text" else X.tex)) if self.summed else ""
+        if self.elementwise:
+            d_of = partial_of(X, T) + ("(" + node.expr(style) + ")")
+            loc = [d_of, self.local_formula(style), self.local_formula(style, True), self._v(self.local, style)]
+            if at_root:
+                out.append(_eq([self._dl_dx(style)] + loc[:3] + [grad], style) + summed)
+            else:
+                out.append(_eq([derivative(Z, X, T)] + loc, style))
+                prod = _times(self._v(self.upstream, style), self._v(self.local, style), style,
+                              arrays=not (F.scalar_like(self.upstream) and F.scalar_like(self.local)))
+                chain = derivative(L, Z, T) + (" · " if style == "text" else " ") + derivative(Z, X, T)
+                out.append(_eq([self._dl_dx(style), chain, prod, grad], style) + summed)
+        else:
+            named, vals = self._vjp(style, False), self._vjp(style, True)
+            so = " so " if style == "text" else r",\quad "
+            zexpr = _eq([Z.text if style == "text" else Z.tex, node.expr(style)], style)
+            if named is None:
+                named = derivative(L, Z, T) + (" · " if style == "text" else " ") + derivative(Z, X, T)
+            out.append(zexpr + ("," if style == "text" else "") + so + _eq([self._dl_dx(style), named], style))
+            out.append(_eq([self._dl_dx(style), vals, grad], style) + summed)
+        if self.total is not None:
+            out.append(self.total_line(style))
+        return out
+
+    def total_line(self, style="text"):
+        T = _T(style)
+        L, X = self.root.name, self.input.name
+        parts = [self._v(p, style) for p in self.parts]
+        s = " + ".join(parts[:1] + [f"({p})" if p.startswith("-") else p for p in parts[1:]])
+        note = (f"   ({X.text} is used {len(parts)} times: the paths add up)" if style == "text"
+                else rf"\quad (\mathrm{{{len(parts)}\ paths\ add\ up}})")
+        return _eq([derivative(L, X, T), s, self._v(self.total, style)], style) + note
+
+    def formula(self, style="text"):
+        """The whole step in one line, as in eq. (8.3):
+        ∂y/∂a = ∂y/∂α ∂α/∂a = ∂y/∂α ∂/∂a(a x) = ∂y/∂α × x = 1 × 3 = 3.
+        Where `total` is set, `total_line()` adds the sum over the paths."""
+        T = _T(style)
+        L = self.root.name
+        if self.is_seed:
+            return self.lines(style)[0]
+        node, X, Z = self.node, self.input.name, self.node.out.name
+        grad = self._v(self.grad, style)
+        if self.elementwise:
+            d_of = partial_of(X, T) + "(" + node.expr(style) + ")"
+            if node.out is self.root:
+                parts = [self._dl_dx(style), d_of, self.local_formula(style), self.local_formula(style, True), grad]
+            else:
+                sp = " · " if style == "text" else " "
+                dlz = derivative(L, Z, T)
+                loc = self.local_formula(style)
+                arrays = not (F.scalar_like(self.upstream) and F.scalar_like(self.local))
+                parts = [self._dl_dx(style), dlz + sp + derivative(Z, X, T), dlz + sp + d_of,
+                         _times(dlz, loc, style, arrays) if loc is not None else None,
+                         _times(self._v(self.upstream, style), self.local_formula(style, True) or
+                                self._v(self.local, style), style, arrays),
+                         grad]
+        else:
+            named = self._vjp(style, False)
+            parts = [self._dl_dx(style), named, self._vjp(style, True), grad]
+        return _eq(parts, style)
+
+    def caption(self):
+        return "\n".join(_dollars(s) for s in self.lines("math"))
+
+    def __repr__(self):
+        return f"<BackwardStep {self.index}: {' | '.join(self.lines())}>"
