@@ -1,0 +1,252 @@
+"""`train(...)`: exercise 8.5 as one call — train, measure every epoch, evaluate, write the run folder.
+
+    from bibun.workbench import train
+    r = train("digits", "mlp", hidden=(256, 128), epochs=20, out="runs/digits-mlp")
+    r.history[-1]["test_acc"], r.metrics["macro"]["f1"], r.paths["report"]
+"""
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .config import EVAL_BATCH_SIZE, TrainConfig, merge_for_resume, resolve
+from .data import PIXEL_MAX, check_data, class_names, load_data, num_classes, scale
+from .errors import WorkbenchError
+from .evaluation import evaluate_predictions
+from .loop import measure, train_epoch
+from .models import build_model, build_optimizer, count_parameters
+from .progress import Progress
+from .rundir import RunDir, history_csv, write_json, write_text
+from .threads import auto_threads, blas_threads
+
+
+@dataclass
+class TrainResult:
+    """What `train` returns: the config, the per-epoch history, the test-set metrics (None until the last
+    epoch is done), the trained model and optimizer, and the files written (empty without `out`)."""
+    config: TrainConfig
+    history: list
+    metrics: dict
+    model: object
+    optimizer: object
+    info: dict
+    paths: dict = field(default_factory=dict)
+    finished: bool = True
+
+    @property
+    def test_accuracy(self):
+        return self.history[-1]["test_acc"] if self.history else None
+
+    def __repr__(self):
+        last = self.history[-1] if self.history else None
+        state = "finished" if self.finished else f"stopped after epoch {len(self.history)}"
+        acc = f", test_acc={last['test_acc']:.4f}" if last else ""
+        where = f", report={str(self.paths['report'])!r}" if "report" in self.paths else ""
+        return (f"TrainResult({self.config.dataset} {self.config.describe()}, {len(self.history)}/"
+                f"{self.config.epochs} epochs {state}{acc}{where})")
+
+    def _repr_html_(self):
+        from ._html import esc, num, table
+        rows = [[str(r["epoch"]), num(r["train_loss"]), num(r["train_acc"]), num(r["test_loss"]), num(r["test_acc"])]
+                for r in self.history]
+        head = f"<p><b>{esc(self.config.dataset)} · {esc(self.info['model_text'])}</b>"
+        if self.metrics:
+            head += f" — test accuracy {self.metrics['accuracy']:.4f}, macro F1 {num(self.metrics['macro']['f1'])}"
+        if "report" in self.paths:
+            head += f" — report: <code>{esc(self.paths['report'])}</code>"
+        return head + "</p>" + table(["epoch", "train loss", "train acc", "test loss", "test acc"], rows)
+
+
+def _rng_states(loader_gen):
+    from .. import get_rng_state
+    return {"default": get_rng_state(), "loader": loader_gen.get_state()}
+
+
+def _set_rng_states(states, loader_gen):
+    from .. import set_rng_state
+    set_rng_state(states["default"])
+    loader_gen.set_state(states["loader"])
+
+
+def _info(cfg, data, X_train, model, n_classes):
+    shape = tuple(np.asarray(data["X_test"]).shape[1:])
+    dims = [X_train.shape[1], *cfg.hidden, n_classes]
+    model_text = (f"linear {dims[0]}→{dims[-1]}" if cfg.model == "linear"
+                  else f"mlp {'-'.join(map(str, dims))} {cfg.activation}")
+    return {"model_text": model_text, "num_params": count_parameters(model), "n_train": int(len(X_train)),
+            "n_test": int(len(data["X_test"])), "image_shape": "×".join(map(str, shape)),
+            "classes": class_names(data), "pixel_max": PIXEL_MAX.get(cfg.dataset, 255.0),
+            "invert": cfg.dataset != "fashion-mnist"}
+
+
+def train(dataset=None, model=None, *, hidden=None, activation=None, epochs=None, batch_size=None, lr=None,
+          optimizer=None, seed=None, out=None, data_dir=None, download=True, resume=False, overwrite=False,
+          quiet=False, stop_after=None, data=None, report=True, threads="auto", command=None):
+    """Train a classifier on `dataset` ("digits", "mnist", "fashion-mnist") and evaluate it.
+
+    model: "linear" (Flatten + Linear) or "mlp" (hidden sizes such as (256, 128) or "256,128", activation
+    "relu" | "sigmoid" | "tanh"). Options left as None take the data set's defaults (config.DEFAULTS).
+    Per epoch, loss and accuracy are measured on the whole training and test sets. With `out`, the run's
+    folder is written (see rundir) and a checkpoint saved after each epoch; `resume=True` continues the run
+    in `out` from its last finished epoch, with the same final weights as an uninterrupted run.
+    `stop_after=k` stops once k epochs are done (the run stays resumable). `data` takes a dict like
+    bibun.datasets.load returns instead of loading `dataset`. `report=False` skips the figures and HTML.
+    `threads`: BLAS threads while training — "auto" (one for small models, see threads.py), None (leave
+    BLAS alone) or a number. It changes the speed, and can change the last bits of the results: keep it the
+    same to reproduce a run.
+    Raises WorkbenchError for anything the caller can fix.
+    """
+    import bibun
+
+    given = dict(dataset=dataset, model=model, hidden=hidden, activation=activation, epochs=epochs,
+                 batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed)
+    run = RunDir(out) if out is not None else None
+    ckpt = None
+    if resume:
+        if run is None:
+            raise WorkbenchError("resuming needs the run's folder: pass out=... (--out DIR)")
+        saved_raw = run.read_config()
+        saved = TrainConfig.from_dict(saved_raw)
+        cfg = merge_for_resume(saved, **given)
+        command = command or saved_raw.get("info", {}).get("command")
+        ckpt = run.load_checkpoint()
+        if ckpt is not None and ckpt["epoch"] > cfg.epochs:
+            raise WorkbenchError(f"{run.path} has already finished {ckpt['epoch']} epochs; ask for at least that many")
+    else:
+        cfg = resolve(**given)
+        if run is not None:
+            run.check_new(overwrite)        # before loading any data: say it now
+    if stop_after is not None and (isinstance(stop_after, bool) or not isinstance(stop_after, int) or stop_after < 0):
+        raise WorkbenchError(f"stop_after must be a non-negative whole number, got {stop_after!r}")
+
+    if data is None:
+        data = load_data(cfg.dataset, data_dir=data_dir, download=download)
+    else:
+        check_data(data)
+    pixel_max = PIXEL_MAX.get(cfg.dataset, 255.0)
+    X_train, X_test = scale(data["X_train"], pixel_max), scale(data["X_test"], pixel_max)
+    y_train = np.ascontiguousarray(data["y_train"], dtype=np.int64)
+    y_test = np.ascontiguousarray(data["y_test"], dtype=np.int64)
+    n_classes = num_classes(data)
+
+    bibun.manual_seed(cfg.seed)
+    net = build_model(cfg.model, X_train.shape[1], n_classes, cfg.hidden, cfg.activation)
+    opt = build_optimizer(cfg.optimizer, net.parameters(), cfg.lr)
+    loss_fn = bibun.nn.CrossEntropyLoss()
+    loader_gen = bibun.Generator().manual_seed(cfg.seed)
+    loader = bibun.utils.data.DataLoader(
+        bibun.utils.data.TensorDataset(bibun.from_numpy(X_train), bibun.from_numpy(y_train)),
+        batch_size=cfg.batch_size, shuffle=True, generator=loader_gen)
+    info = _info(cfg, data, X_train, net, n_classes)
+    if threads == "auto":
+        threads = auto_threads(cfg.batch_size, [X_train.shape[1], *cfg.hidden, n_classes])
+    elif threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise WorkbenchError(f"threads must be 'auto', None or a positive whole number, got {threads!r}")
+    if command:
+        info["command"] = command
+    info["blas_threads"] = threads
+
+    history = []
+    if ckpt is not None:
+        net.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        _set_rng_states(ckpt["rng"], loader_gen)
+        history = [dict(r) for r in ckpt["history"]]
+    if run is not None:
+        if not resume:
+            run.start(overwrite=overwrite)
+        else:
+            run.figures.mkdir(parents=True, exist_ok=True)
+        write_json(run.config, {**cfg.to_dict(), "info": info})
+        write_text(run.history, history_csv(history))     # the checkpoint's epochs are the finished ones
+
+    done = len(history)
+    last = cfg.epochs if stop_after is None else min(cfg.epochs, max(stop_after, done))
+    test_logits = None
+    progress = Progress(cfg.epochs, done_epochs=done, quiet=quiet)
+    try:
+        with blas_threads(threads):
+            for epoch in range(done + 1, last + 1):
+                t0 = time.perf_counter()
+                bar = progress.batches(len(loader), epoch)
+                try:
+                    train_epoch(net, loader, loss_fn, opt, bar)
+                finally:
+                    bar.close()
+                train_loss, train_acc, _ = measure(net, X_train, y_train, EVAL_BATCH_SIZE)
+                test_loss, test_acc, test_logits = measure(net, X_test, y_test, EVAL_BATCH_SIZE, keep_logits=True)
+                row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss,
+                       "test_acc": test_acc, "seconds": time.perf_counter() - t0}
+                history.append(row)
+                if run is not None:
+                    # checkpoint first: history.csv never names an epoch the checkpoint does not hold
+                    run.save_checkpoint(epoch, net, opt, _rng_states(loader_gen), history)
+                    write_text(run.history, history_csv(history))
+                progress.epoch_done(row)
+    finally:
+        progress.close()
+
+    finished = len(history) == cfg.epochs
+    metrics = None
+    if finished:
+        if test_logits is None:             # resumed a run whose epochs were all done: measure once more
+            test_logits = measure(net, X_test, y_test, EVAL_BATCH_SIZE, keep_logits=True)[2]
+        metrics = evaluate_predictions(test_logits, y_test, info["classes"])
+        metrics["final"] = dict(history[-1])
+        if run is not None:
+            run.save_weights(net)
+            write_json(run.metrics, metrics)
+            if report:
+                from .publish import publish
+                publish(run, cfg.to_dict(), info, history, metrics, np.asarray(data["X_test"]))
+    return TrainResult(config=cfg, history=history, metrics=metrics, model=net, optimizer=opt, info=info,
+                       paths=run.paths() if run is not None else {}, finished=finished)
+
+
+@dataclass
+class RunRecord:
+    """A run folder read back: its config, history, metrics (None if unfinished) and files."""
+    path: Path
+    config: TrainConfig
+    info: dict
+    history: list
+    metrics: dict
+    paths: dict
+
+    @property
+    def finished(self):
+        return self.metrics is not None
+
+    @property
+    def label(self):
+        return f"{self.path.name} ({self.info.get('model_text', self.config.describe())})"
+
+
+def load_run(path):
+    """Read a run folder written by `train` (finished or not)."""
+    run = RunDir(path)
+    raw = run.read_config()
+    try:
+        cfg = TrainConfig.from_dict(raw)
+    except (TypeError, ValueError) as e:
+        raise WorkbenchError(f"{run.config} is not a workbench config ({e})") from None
+    return RunRecord(path=run.path, config=cfg, info=raw.get("info", {}), history=run.read_history(),
+                     metrics=run.read_metrics(), paths=run.paths())
+
+
+def load_model(path):
+    """The trained model of a finished run folder, rebuilt and loaded from weights.npz."""
+    import bibun
+    rec = load_run(path)
+    run = RunDir(path)
+    if not run.weights.exists():
+        raise WorkbenchError(f"{run.path} has no weights.npz yet: the run has not finished "
+                             f"(continue it with `bibun train --out {run.path} --resume`)")
+    state = bibun.load(run.weights)
+    first = state[next(k for k in state if k.endswith("weight"))]
+    last_bias = [k for k in state if k.endswith("bias")][-1]
+    net = build_model(rec.config.model, int(first.shape[1]), int(state[last_bias].shape[0]),
+                      rec.config.hidden, rec.config.activation)
+    net.load_state_dict(state)
+    return net

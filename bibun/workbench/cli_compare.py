@@ -1,0 +1,20 @@
+"""`bibun compare`: exercise 8.5 (5), finished runs side by side. Imports nothing heavy until it runs."""
+import sys
+
+
+def add_arguments(parser):
+    parser.add_argument("runs", nargs="+", metavar="RUN_DIR", help="folders of finished `bibun train` runs")
+    parser.add_argument("--out", default="runs/compare", metavar="DIR",
+                        help="where to write compare.html (default: runs/compare)")
+
+
+def run(args):
+    from .errors import WorkbenchError
+    try:
+        from .comparison import compare
+        paths = compare(args.runs, out=args.out)
+    except WorkbenchError as e:
+        print(f"bibun compare: error: {e}", file=sys.stderr)
+        return 2
+    print(f"report: {paths['report']}")
+    return 0

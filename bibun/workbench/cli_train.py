@@ -1,0 +1,86 @@
+"""`bibun train`: exercise 8.5 (1)-(4) as one command. Imports nothing heavy until it runs."""
+import sys
+
+EXAMPLES = """examples:
+  bibun train                                     linear model on scikit-learn's digits (offline)
+  bibun train --model mlp --hidden 256,128        multi-layer network on digits
+  bibun train --dataset fashion-mnist --model mlp --out runs/fmnist-mlp
+  bibun train --out runs/fmnist-mlp --resume      continue an interrupted run
+"""
+
+
+def add_arguments(parser):
+    import argparse
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EXAMPLES
+    parser.add_argument("--dataset", choices=("digits", "mnist", "fashion-mnist"), default=None,
+                        help="data set (default: digits, which ships with scikit-learn and needs no download)")
+    parser.add_argument("--model", choices=("linear", "mlp"), default=None,
+                        help="linear: one Linear layer; mlp: hidden layers (default: linear)")
+    parser.add_argument("--hidden", default=None, metavar="SIZES",
+                        help="hidden layer sizes of the mlp, comma-separated (default: 256,128)")
+    parser.add_argument("--activation", choices=("relu", "sigmoid", "tanh"), default=None,
+                        help="activation of the mlp's hidden layers (default: relu)")
+    parser.add_argument("--epochs", type=int, default=None, metavar="N", help="epochs (default per data set)")
+    parser.add_argument("--batch-size", type=int, default=None, metavar="N",
+                        help="training batch size (default per data set)")
+    parser.add_argument("--lr", type=float, default=None, metavar="X",
+                        help="learning rate (default per data set and model; 0.1 for sgd)")
+    parser.add_argument("--optimizer", choices=("sgd", "adam"), default=None, help="optimizer (default: adam)")
+    parser.add_argument("--seed", type=int, default=None, metavar="N", help="random seed (default: 0)")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="run folder (default: runs/DATASET-MODEL, numbered if taken)")
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="folder holding the MNIST / Fashion-MNIST files (gzipped or not)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out from its last finished epoch")
+    parser.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
+    parser.add_argument("--no-download", action="store_true", help="never download data; fail if not found")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="BLAS threads while training (default: 1 for small models, else NumPy's own)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
+
+
+def _default_out(dataset, model):
+    from pathlib import Path
+    from .rundir import RunDir
+    base = Path("runs") / f"{dataset or 'digits'}-{model or 'linear'}"
+    path, n = base, 1
+    while RunDir(path).holds_run():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def _command(argv=None):
+    import shlex
+    argv = sys.argv if argv is None else argv
+    return "bibun " + " ".join(shlex.quote(a) for a in argv[1:]) if argv and len(argv) > 1 else None
+
+
+def run(args):
+    from .errors import WorkbenchError
+    if args.resume and not args.out:
+        print("bibun train: error: --resume needs --out DIR, the folder of the run to continue", file=sys.stderr)
+        return 2
+    out = args.out or _default_out(args.dataset, args.model)
+    try:
+        from .api import train
+        result = train(args.dataset, args.model, hidden=args.hidden, activation=args.activation,
+                       epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
+                       seed=args.seed, out=out, data_dir=args.data_dir, download=not args.no_download,
+                       resume=args.resume, overwrite=args.overwrite, quiet=args.quiet,
+                       threads="auto" if args.threads is None else args.threads,
+                       command=None if args.resume else _command())
+    except WorkbenchError as e:
+        print(f"bibun train: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; the finished epochs are saved in {out}. Continue with:\n"
+              f"  bibun train --out {out} --resume", file=sys.stderr)
+        return 130
+    m = result.metrics
+    print(f"{result.config.dataset} {result.info['model_text']}: test accuracy {m['accuracy']:.4f}, "
+          f"macro F1 {m['macro']['f1']:.4f} after {len(result.history)} epochs")
+    print(f"report: {result.paths['report']}")
+    return 0

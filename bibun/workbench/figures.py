@@ -1,0 +1,116 @@
+"""The run's figures as PNG bytes: loss/accuracy curves, the confusion matrix, the easiest and hardest
+examples, and the curves of several runs overlaid. matplotlib is imported here only, and drawn without
+pyplot (no global state, no window, nothing shown twice in a notebook)."""
+import io
+
+import numpy as np
+
+from ._fmt import prob
+
+
+def _figure(w, h):
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        from .errors import WorkbenchError
+        raise WorkbenchError("the workbench draws its figures with matplotlib, which is not installed; install "
+                             "it with `pip install matplotlib` (or `pip install bibun[workbench]`)") from None
+    return Figure(figsize=(w, h), dpi=100, layout="constrained")
+
+
+def _png(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _epochs_axis(ax, epochs):
+    ax.set_xlabel("epoch")
+    if len(epochs) <= 20:
+        ax.set_xticks(epochs)
+    ax.grid(True, alpha=0.3)
+
+
+def curves(history, title=""):
+    """Train and test loss (left) and accuracy (right) per epoch."""
+    fig = _figure(10, 3.8)
+    ax_l, ax_a = fig.subplots(1, 2)
+    ep = [r["epoch"] for r in history]
+    for key, style, label in (("train", "-o", "train"), ("test", "-s", "test")):
+        ax_l.plot(ep, [r[f"{key}_loss"] for r in history], style, ms=3, label=label)
+        ax_a.plot(ep, [r[f"{key}_acc"] for r in history], style, ms=3, label=label)
+    ax_l.set_ylabel("cross-entropy loss")
+    ax_a.set_ylabel("accuracy")
+    for ax in (ax_l, ax_a):
+        _epochs_axis(ax, ep)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    return _png(fig)
+
+
+def confusion(cm, classes, title="Confusion matrix (test set)"):
+    """Counts with true classes as rows and predicted classes as columns, each cell annotated."""
+    cm = np.asarray(cm)
+    k = len(classes)
+    size = max(4.5, 0.55 * k + 2.5)
+    fig = _figure(size + 1.0, size)
+    ax = fig.subplots()
+    im = ax.imshow(cm, cmap="Blues")
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    ax.set_xticks(range(k), [str(c) for c in classes], rotation=45 if max(map(len, map(str, classes))) > 2 else 0,
+                  ha="right" if max(map(len, map(str, classes))) > 2 else "center")
+    ax.set_yticks(range(k), [str(c) for c in classes])
+    ax.set_xlabel("predicted class ŷ")
+    ax.set_ylabel("true class y")
+    ax.set_title(title)
+    top = cm.max() if cm.size else 0
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
+                    color="white" if cm[i, j] > top / 2 else "black")
+    return _png(fig)
+
+
+def examples(images, easiest, hardest, classes, invert=True, vmax=None):
+    """The easiest examples in the top row, the hardest in the bottom row, each titled with y, p(y|x),
+    ŷ and p(ŷ|x). invert=True draws high pixel values dark (digits as ink on paper)."""
+    cols = max(len(easiest), len(hardest), 1)
+    fig = _figure(2.3 * cols + 0.6, 5.4)
+    axes = np.asarray(fig.subplots(2, cols, squeeze=False))
+    for row, (name, items) in enumerate((("easiest", easiest), ("hardest", hardest))):
+        for c in range(cols):
+            ax = axes[row, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c >= len(items):
+                ax.axis("off")
+                continue
+            it = items[c]
+            ax.imshow(images[it["index"]], cmap="gray_r" if invert else "gray", interpolation="nearest",
+                      vmin=0, vmax=vmax)
+            ax.set_title(f"#{it['index']}\ny={classes[it['y']]}  p(y|x)={prob(it['p_y'])}\n"
+                         f"ŷ={classes[it['y_hat']]}  p(ŷ|x)={prob(it['p_y_hat'])}", fontsize=8)
+            if c == 0:
+                ax.set_ylabel(name, fontsize=11)
+    return _png(fig)
+
+
+def compare_curves(runs):
+    """Test (solid) and train (dashed) loss and accuracy of several runs on shared axes.
+    `runs` is a list of (label, history)."""
+    fig = _figure(11, 4.2)
+    ax_l, ax_a = fig.subplots(1, 2)
+    for n, (label, history) in enumerate(runs):
+        color = f"C{n % 10}"
+        ep = [r["epoch"] for r in history]
+        for key, ls in (("train", "--"), ("test", "-")):
+            ax_l.plot(ep, [r[f"{key}_loss"] for r in history], ls, color=color, label=f"{label} ({key})")
+            ax_a.plot(ep, [r[f"{key}_acc"] for r in history], ls, color=color, label=f"{label} ({key})")
+    ax_l.set_ylabel("cross-entropy loss")
+    ax_a.set_ylabel("accuracy")
+    longest = max((len(h) for _, h in runs), default=0)
+    for ax in (ax_l, ax_a):
+        _epochs_axis(ax, list(range(1, longest + 1)))
+        ax.legend(fontsize=8)
+    return _png(fig)
