@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from ._atomic import atomic_write
+from .._atomic import atomic_write
 from .errors import DownloadError
 
 _CHUNK = 1 << 20

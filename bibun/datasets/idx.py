@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._atomic import atomic_write
+from .._atomic import atomic_write
 from .errors import DataFileError
 
 # Type code -> big-endian dtype, as the format defines them.

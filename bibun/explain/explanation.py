@@ -2,7 +2,7 @@
 import io
 
 from . import _format as F
-from ._files import write_atomic
+from .._atomic import write_bytes as write_atomic
 from ._names import derivative
 from ._optext import Arg, fill
 

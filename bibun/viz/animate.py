@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import tempfile
 import uuid
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .._atomic import write_bytes
 from .graph import _prepare_axes, draw_frame, draw_static, make_plan
 from .layout import Style
 from .scene import Frame, Scene
@@ -197,28 +196,9 @@ def to_html(
 # --------------------------------------------------------------------------------------
 
 
-def _atomic_write(path, data: bytes) -> None:
-    path = os.fspath(path)
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=d)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def save_html(path, scene: Scene, frames: list[Frame], title: str = "", **kwargs) -> None:
     """Write :func:`to_html`'s page to *path* atomically."""
-    _atomic_write(path, to_html(scene, frames, title, **kwargs).encode("utf-8"))
+    write_bytes(path, to_html(scene, frames, title, **kwargs).encode("utf-8"))
 
 
 def _palette(style: Style | None = None):
@@ -279,4 +259,4 @@ def save_gif(path, scene: Scene, frames: list[Frame], duration_ms: int = 900, *,
     buf = io.BytesIO()
     imgs[0].save(buf, format="GIF", save_all=True, append_images=imgs[1:], duration=int(duration_ms),
                  loop=0, optimize=False, disposal=1)
-    _atomic_write(path, buf.getvalue())
+    write_bytes(path, buf.getvalue())

@@ -17,7 +17,7 @@ import io
 import json
 from pathlib import Path
 
-from ..datasets._atomic import atomic_write
+from .._atomic import atomic_write
 from .errors import WorkbenchError
 
 HISTORY_FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")

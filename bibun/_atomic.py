@@ -1,4 +1,4 @@
-"""Write a file so that readers see either the old file or the whole new one.
+"""Write a file so that readers see either the old file or the whole new one (checkpoints, data, reports).
 
 Downloads and generated files go to a temporary file in the *same* folder
 (``os.replace`` is atomic only within one file system) and are renamed into
@@ -39,3 +39,9 @@ def atomic_write(target):
         except FileNotFoundError:
             pass
         raise
+
+
+def write_bytes(target, data):
+    """Replace `target` with `data` (bytes) atomically."""
+    with atomic_write(target) as f:
+        f.write(data)
