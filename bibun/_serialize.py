@@ -1,23 +1,34 @@
 """bibun.save / bibun.load without pickle: arrays in an .npz, the structure around them as JSON.
 
 A file can hold a Tensor, or dicts / lists / tuples of Tensors, numbers, strings, bools and None (a
-state_dict, an optimizer's state). Loading executes nothing: `allow_pickle=False`, and a structure
-that is not ours is refused. Saving writes a temporary file next to the target and renames it, so an
+state_dict, an optimizer's state). Saving writes a temporary file next to the target and renames it, so an
 interrupted save leaves the old file intact.
+
+Loading treats the file as untrusted: it executes nothing (no pickle, ever), reads each array's .npy
+header itself and checks it against the bytes really there before allocating anything (no object
+arrays, no dtypes bibun has no tensor for, no shape that claims more bytes than the file holds), refuses
+a manifest that nests too deeply or points at arrays that are missing or used twice, and turns any other
+damage into one LoadError line. It writes nothing.
 """
 import collections
 import io
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 
 import numpy as np
 
+from . import _dtype
+from ._errors import one_line
 from ._tensor import Parameter, Tensor
 
 _MANIFEST = "__bibun__"
 _FORMAT = 1
+_MAX_DEPTH = 100                 # nesting of dicts / lists in a checkpoint (a state_dict needs 2)
+_MAX_MANIFEST = 64 << 20         # bytes of JSON
+_MAX_NDIM = 32
+_DEFLATE_RATIO = 1100            # deflate cannot expand more than ~1032:1; beyond that a header lies
 
 
 class _Encoder:
@@ -58,76 +69,230 @@ def save(obj, f):
         return
     path = os.fspath(f)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".bibun-", suffix=".tmp", dir=folder)
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.part")
+    # os.open with 0o666 lets the umask decide the permissions, as for any file the user writes
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as out:
             np.savez(out, **arrays)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, path)              # atomic: readers see the old file or the whole new one
     except BaseException:
-        if os.path.exists(tmp):
+        try:
             os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         raise
 
 
 class LoadError(RuntimeError):
-    """A file that is not a readable bibun checkpoint."""
+    """A file that is not a readable bibun checkpoint (one line: which file, and what is wrong)."""
 
 
 def load(f, map_location=None, weights_only=True):
-    """Load what `save` wrote. Refuses pickles, truncated files and anything that is not ours."""
-    name = getattr(f, "name", None) or (os.fspath(f) if not hasattr(f, "read") else "<file>")
+    """Load what `save` wrote. Refuses pickles, truncated, corrupted or crafted files with a LoadError."""
+    name = _display_name(f)
+    zf = _open(f, name)                    # a missing file raises FileNotFoundError, as open() does
     try:
-        data = np.load(f, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise LoadError(f"{name} is not a bibun checkpoint (or it is truncated or corrupted): {e}. bibun "
-                        f"never unpickles; re-save the weights with bibun.save(...)") from None
-    if not isinstance(data, np.lib.npyio.NpzFile) or _MANIFEST not in data.files:
-        raise LoadError(f"{name} holds no bibun manifest: it was not written by bibun.save")
-    try:
-        with data:
-            tree = json.loads(bytes(data[_MANIFEST]).decode())
-            if not isinstance(tree, dict) or tree.get("format") != _FORMAT:
-                raise LoadError(f"{name}: unknown bibun file format {tree.get('format') if isinstance(tree, dict) else '?'}")
-            return _decode(tree["root"], data, name)
+        with zf:
+            members = {i.filename: i for i in zf.infolist()}
+            if _MANIFEST + ".npy" not in members:
+                raise LoadError(_no_manifest(name, members))
+            raw = _read_array(zf, members, _MANIFEST, name, limit=_MAX_MANIFEST)
+            if raw.dtype != np.uint8 or raw.ndim != 1:
+                raise LoadError(f"{name}: the bibun manifest is not a byte string ({raw.dtype}, shape {raw.shape})")
+            try:
+                tree = json.loads(raw.tobytes().decode("utf-8"))
+            except ValueError as e:          # not UTF-8, not JSON, or a number too long to convert
+                raise LoadError(f"{name}: its manifest is not valid JSON ({one_line(e)[:120]})") from None
+            if not isinstance(tree, dict) or tree.get("format") != _FORMAT or "root" not in tree:
+                fmt = tree.get("format") if isinstance(tree, dict) else None
+                raise LoadError(f"{name}: unknown bibun file format {fmt!r} (this bibun reads format {_FORMAT})")
+            return _Decoder(zf, members, name).decode(tree["root"], 0)
     except LoadError:
         raise
-    except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as e:
-        raise LoadError(f"{name} is damaged ({type(e).__name__}: {e}); restore it from a good copy") from None
+    except RecursionError:
+        raise LoadError(f"{name} is damaged: its manifest nests too deeply to be a checkpoint") from None
+    except Exception as e:      # anything else that fails reading an untrusted file: damage, in one line
+        raise LoadError(f"{name} is damaged or not a bibun checkpoint ({type(e).__name__}: {one_line(e)}); "
+                        f"restore it from a good copy or save it again with bibun.save") from None
 
 
-def _decode(node, data, name):
-    t = node["t"]
-    if t in ("tensor", "parameter", "ndarray"):
-        a = data[node["k"]]
-        if a.dtype.kind not in "fiub":
-            raise LoadError(f"{name}: array {node['k']} has dtype {a.dtype}, which bibun does not store")
-        if t == "ndarray":
-            return a
-        if t == "parameter":
-            return Parameter(Tensor._wrap(a), requires_grad=bool(node.get("rg", True)))
-        return Tensor._wrap(a, bool(node.get("rg", False)) and a.dtype.kind == "f")
-    if t in ("dict", "odict"):
-        items = [(_key(_decode(k, data, name)), _decode(v, data, name)) for k, v in node["items"]]
-        return collections.OrderedDict(items) if t == "odict" else dict(items)
-    if t == "list":
-        return [_decode(v, data, name) for v in node["items"]]
-    if t == "tuple":
-        return tuple(_decode(v, data, name) for v in node["items"])
-    if t == "value":
-        v = node["v"]
-        if v is not None and not isinstance(v, (bool, int, float, str)):
-            raise LoadError(f"{name}: unexpected value of type {type(v).__name__}")
-        return v
-    raise LoadError(f"{name}: unknown entry type {t!r}")
+def _display_name(f):
+    if hasattr(f, "read"):
+        return str(getattr(f, "name", None) or "<file object>")
+    try:
+        return os.fspath(f)
+    except TypeError:
+        raise TypeError(f"bibun.load expects a path or a binary file object, got {type(f).__name__}") from None
 
 
-def _key(k):
-    if isinstance(k, list):          # JSON has no tuples; dict keys must be hashable
-        return tuple(k)
-    return k
+def _open(f, name):
+    """The file as a ZipFile, or a LoadError that says what the file is instead."""
+    if hasattr(f, "read"):
+        try:
+            seekable = f.seekable()
+        except Exception:
+            seekable = False
+        src = f if seekable else io.BytesIO(f.read())
+        start = src.tell()
+        head = src.read(8)
+        src.seek(start)
+    else:
+        src = os.fspath(f)
+        with open(src, "rb") as fh:        # FileNotFoundError / IsADirectoryError: the path, not the contents
+            head = fh.read(8)
+    try:
+        return zipfile.ZipFile(src)
+    except Exception as e:
+        raise LoadError(_not_a_zip(name, head, e)) from None
 
 
+def _not_a_zip(name, head, e):
+    if not head:
+        return f"{name} is empty: the save that wrote it did not finish; restore it from a good copy"
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return (f"{name} is a Python pickle (torch.save before PyTorch 1.6, or pickle.dump): bibun never "
+                f"unpickles, because loading a pickle can run any code. Re-save the weights as arrays (in "
+                f"PyTorch: numpy.savez(path, **{{k: v.numpy() for k, v in model.state_dict().items()}}))")
+    if head.startswith(b"\x93NUMPY"):
+        return (f"{name} is a single NumPy array (np.save), not a bibun checkpoint: read it with np.load(path) "
+                f"and wrap it with bibun.from_numpy")
+    if head.startswith(b"PK"):
+        return f"{name} is truncated or corrupted: its zip structure is broken ({one_line(e)})"
+    return f"{name} is not a bibun checkpoint (not a zip archive; bibun.save writes .npz files)"
+
+
+def _no_manifest(name, members):
+    if any(n == "data.pkl" or n.endswith("/data.pkl") for n in members):
+        return (f"{name} is a PyTorch checkpoint (torch.save): its tensors are stored as a pickle, which bibun "
+                f"never loads. In PyTorch, re-save the weights as arrays: numpy.savez(path, **{{k: v.numpy() for "
+                f"k, v in model.state_dict().items()}}), then load that with numpy.load and bibun.tensor")
+    return f"{name} holds no bibun manifest: it was not written by bibun.save (a plain .npz? read it with np.load)"
+
+
+def _read_array(zf, members, key, name, limit=None):
+    """One array of the archive, its header checked against the bytes really there before allocating."""
+    info = members.get(key + ".npy")
+    if info is None:
+        raise LoadError(f"{name}: the manifest refers to array {key!r}, which the file does not contain")
+    if info.flag_bits & 0x1:
+        raise LoadError(f"{name}: array {key!r} is encrypted; bibun checkpoints never are")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise LoadError(f"{name}: array {key!r} uses a compression bibun does not read")
+    if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > _DEFLATE_RATIO * info.compress_size + 4096:
+        raise LoadError(f"{name}: array {key!r} claims to expand {info.compress_size} bytes to {info.file_size}, "
+                        f"more than compression can: the file is crafted")
+    if limit is not None and info.file_size > limit:
+        raise LoadError(f"{name}: array {key!r} is too large for what it should hold ({info.file_size} bytes)")
+    with zf.open(info) as fp:
+        try:
+            version = np.lib.format.read_magic(fp)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
+            else:
+                raise LoadError(f"{name}: array {key!r} has .npy format version {version}, which bibun does not read")
+        except (ValueError, SyntaxError, TypeError) as e:
+            why = one_line(e).split(" at 0x")[0]
+            raise LoadError(f"{name}: array {key!r} has no valid .npy header ({why[:120]})") from None
+        dtype = _checked_dtype(dtype, key, name)
+        if not isinstance(shape, tuple) or len(shape) > _MAX_NDIM or \
+                not all(type(n) is int and n >= 0 for n in shape):
+            raise LoadError(f"{name}: array {key!r} has an impossible shape {shape!r}")
+        count = 1
+        for n in shape:
+            count *= n
+        nbytes = count * dtype.itemsize
+        held = info.file_size - fp.tell()
+        if nbytes != held:
+            raise LoadError(f"{name}: array {key!r} claims shape {shape} of {dtype} ({nbytes} bytes) but the file "
+                            f"holds {held} bytes for it: truncated or crafted")
+        if nbytes == 0:
+            return np.empty(shape, dtype.newbyteorder("="))
+        buf = bytearray(nbytes)
+        view = memoryview(buf)
+        got = 0
+        while got < nbytes:
+            n = fp.readinto(view[got:])
+            if not n:
+                raise LoadError(f"{name}: array {key!r} ends early: truncated")
+            got += n
+    a = np.frombuffer(buf, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+    if not dtype.isnative:
+        a = a.astype(dtype.newbyteorder("="))
+    return np.ascontiguousarray(a)
+
+
+def _checked_dtype(dtype, key, name):
+    if not isinstance(dtype, np.dtype) or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+        raise LoadError(f"{name}: array {key!r} has dtype {dtype}, which bibun does not load (object and "
+                        f"structured arrays could hold anything)")
+    native = dtype.newbyteorder("=") if dtype.byteorder not in ("=", "|") else dtype
+    if native not in _dtype._BY_NP:
+        raise LoadError(f"{name}: array {key!r} has dtype {dtype}, for which bibun has no tensor type")
+    return dtype
+
+
+class _Decoder:
+    """Turns the manifest back into tensors and containers, checking every entry's form."""
+
+    def __init__(self, zf, members, name):
+        self.zf, self.members, self.name = zf, members, name
+        self.used = set()
+
+    def fail(self, why):
+        raise LoadError(f"{self.name}: {why}")
+
+    def array(self, node):
+        key = node.get("k")
+        if not isinstance(key, str) or key == _MANIFEST:
+            self.fail(f"an entry names no valid array ({key!r})")
+        if key in self.used:
+            self.fail(f"array {key!r} is used twice; bibun.save never writes that")
+        self.used.add(key)
+        return _read_array(self.zf, self.members, key, self.name)
+
+    def decode(self, node, depth):
+        if depth > _MAX_DEPTH:
+            self.fail(f"the manifest nests deeper than {_MAX_DEPTH} levels; a checkpoint never does")
+        if not isinstance(node, dict) or not isinstance(node.get("t"), str):
+            self.fail(f"malformed manifest entry ({type(node).__name__})")
+        t = node["t"]
+        if t in ("tensor", "parameter", "ndarray"):
+            a = self.array(node)
+            if t == "ndarray":
+                return a
+            rg = node.get("rg", t == "parameter")
+            if not isinstance(rg, bool):
+                self.fail(f"malformed requires_grad flag {rg!r}")
+            rg = rg and a.dtype.kind == "f"
+            if t == "parameter":
+                return Parameter(Tensor._wrap(a), requires_grad=rg)
+            return Tensor._wrap(a, rg)
+        if t in ("dict", "odict", "list", "tuple"):
+            items = node.get("items")
+            if not isinstance(items, list):
+                self.fail(f"a {t} entry without a list of items")
+            if t in ("list", "tuple"):
+                out = [self.decode(v, depth + 1) for v in items]
+                return out if t == "list" else tuple(out)
+            pairs = []
+            for kv in items:
+                if not isinstance(kv, list) or len(kv) != 2:
+                    self.fail("a dict item is not a (key, value) pair")
+                k = self.decode(kv[0], depth + 1)
+                try:
+                    hash(k)
+                except TypeError:
+                    self.fail(f"a dict key of type {type(k).__name__} (not hashable)")
+                pairs.append((k, self.decode(kv[1], depth + 1)))
+            return collections.OrderedDict(pairs) if t == "odict" else dict(pairs)
+        if t == "value":
+            v = node.get("v")
+            if v is not None and not isinstance(v, (bool, int, float, str)):
+                self.fail(f"unexpected value of type {type(v).__name__}")
+            return v
+        self.fail(f"unknown entry type {t!r}")

@@ -7,6 +7,7 @@ in-place changes.
 import builtins
 import collections
 import numbers
+import warnings
 
 import numpy as np
 
@@ -65,7 +66,7 @@ _values_indices = collections.namedtuple("return_types", ["values", "indices"])
 
 
 class Tensor:
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_version", "_changed_by", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_version", "_changed_by", "__weakref__")
     __array_priority__ = 1000          # ndarray <op> Tensor calls our reflected op: a Tensor, never an object array
     __hash__ = object.__hash__          # == is elementwise, so identity hashing (optimizer state is keyed by tensor)
 
@@ -75,7 +76,8 @@ class Tensor:
 
     def __init__(self, data=None, *, dtype=None, requires_grad=False):
         t = tensor([] if data is None else data, dtype=dtype, requires_grad=requires_grad)
-        self._data, self.requires_grad, self.grad, self.grad_fn, self._version = t._data, t.requires_grad, None, None, 0
+        self._data, self.requires_grad, self._grad, self.grad_fn, self._version = \
+            t._data, t.requires_grad, None, None, version_counter.FROM_DATA
 
     # -- construction used by the ops: no checks, no copies -------------------------------------
     @classmethod
@@ -83,7 +85,7 @@ class Tensor:
         t = _new(Tensor)
         t._data = data
         t.requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = None
         t._version = 0
         return t
@@ -137,6 +139,31 @@ class Tensor:
     def is_leaf(self):
         return self.grad_fn is None
 
+    # -- .grad: a property over the `_grad` slot, which the engine and the optimizers use directly --------
+    @property
+    def grad(self):
+        """The gradient that backward() accumulated here: leaves only, unless retain_grad() was called."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and self.grad_fn.retained is None:
+            warnings.warn(_non_leaf_grad_message(self), UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}; "
+                                f"wrap it with bibun.tensor(...)")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: the tensor has shape "
+                                   f"{tuple(self._data.shape)} and the gradient {tuple(value._data.shape)}; a "
+                                   f"gradient always has the shape of its tensor")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
     @property
     def device(self):
         return "cpu"
@@ -174,7 +201,8 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        self._no_grad_check("numpy()")
+        if self.requires_grad:
+            raise RuntimeError(_implicit_numpy_message(self))
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -219,7 +247,9 @@ class Tensor:
             engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self):
-        return Tensor._wrap(self._data)
+        t = Tensor._wrap(self._data)
+        t._version = version_counter.DETACHED
+        return t
 
     def detach_(self):
         self.grad_fn = None
@@ -228,7 +258,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self._data.dtype.kind != "f":
-            raise RuntimeError(_int_grad_message(self._data.dtype))
+            raise RuntimeError(_int_grad_message(self._data))
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables; use .detach() "
                                "to get a tensor without a graph")
@@ -578,7 +608,7 @@ class Tensor:
     def __setitem__(self, key, value):
         key = _key(key)
         if grad_mode._enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
-            self._check_inplace("[...] =")
+            self._check_inplace("[...] =", key)
             if not isinstance(value, Tensor):          # a constant: no gradient flows where it lands
                 value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
             keep = np.ones(self._data.shape, dtype=self._data.dtype)
@@ -637,13 +667,9 @@ class Tensor:
         return bool(np.allclose(self._data, _data_of(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     # -- in place ------------------------------------------------------------------------------------
-    def _check_inplace(self, what):
+    def _check_inplace(self, what, key=None):
         if self.grad_fn is None and self.requires_grad and grad_mode._enabled:
-            raise RuntimeError(
-                f"a leaf Variable that requires grad is being used in an in-place operation ({what}). "
-                f"Changing a parameter in place while grad mode is on would corrupt its gradient. "
-                f"Fix: do the update inside `with bibun.no_grad():` (as an optimizer step does), "
-                f"not by writing `w = w - ...` (that makes w a non-leaf and its .grad stays None).")
+            raise RuntimeError(_leaf_inplace_message(self, what, key))
 
     def _alias(self):
         """A second Tensor object for this tensor's present value and history: what an in-place op under
@@ -657,8 +683,9 @@ class Tensor:
         """Make this tensor the result of an out-of-place op (an in-place op under grad mode), computed
         from `self._alias()`. The old array is left as it was; the clock ticks, so a node that took
         `self` as an input earlier refuses to backpropagate (its gradient would go to the new history)."""
+        made_by = self.grad_fn.op.name if self.grad_fn is not None else None    # before it changes
         self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
-        self._version = version_counter.tick(self, what)
+        self._version = version_counter.tick(self, what, made_by or "")
         return self
 
     def _inplace(self, op, other, what):
@@ -745,10 +772,69 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bool": "BoolTensor"}
 
 
-def _int_grad_message(dt):
-    return (f"Only Tensors of floating point dtype can require gradients; this one is "
-            f"{_dtype.from_np(dt)}. Create it as a float (e.g. bibun.tensor([1.0, 2.0]) or "
-            f"dtype=bibun.float32), or convert it with .float() before asking for gradients.")
+def _int_grad_message(a):
+    from ._print import format_tensor
+    shown = format_tensor(a.reshape(-1)[:4] if a.size > 4 else a)
+    return (f"Only Tensors of floating point dtype can require gradients: {shown}"
+            f"{' (first values)' if a.size > 4 else ''} is an integer tensor ({_dtype.from_np(a.dtype)}), and a "
+            f"gradient needs numbers that can change by a little. Fix: write the numbers as floats "
+            f"(bibun.tensor([1.0, 2.0])), or pass dtype=bibun.float32, or call .float() on it first. Calling "
+            f".float() on a result later instead makes a new tensor: the integer one still gets no .grad.")
+
+
+def _non_leaf_grad_message(t):
+    from ._errors import name_of
+    name = name_of(t) or "this tensor"
+    return (f"The .grad attribute of a Tensor that is not a leaf Tensor is being accessed: `{name}` is an "
+            f"intermediate result (the output of {t.grad_fn.op.name}, shape {tuple(t._data.shape)}); backward() "
+            f"keeps the gradient of leaves only (the tensors you created with requires_grad=True, the model's "
+            f"parameters), so its .grad is None. Fix: call {name}.retain_grad() before backward() to keep it. "
+            f"Do not make it a leaf with .detach().requires_grad_() to get a .grad: that cuts it off from the "
+            f"parameters, which then get no gradient through it.")
+
+
+def _leaf_inplace_message(t, what, key):
+    from ._errors import name_of
+    name = name_of(t) or "the tensor"
+    kind = "parameter" if isinstance(t, Parameter) else "leaf tensor that requires grad"
+    where = f"{name}[{_format_key(key)}] = ..." if key is not None else f"{name} {what} ..." \
+        if what.endswith("=") else f"{name}.{what}(...)"
+    view = " (a slice of it: that changes the leaf itself)" if key is not None else ""
+    return (f"a leaf Variable that requires grad is being used in an in-place operation: `{where}` changes "
+            f"`{name}` ({kind}, shape {tuple(t._data.shape)}) in place{view} while gradients are being tracked. "
+            f"A leaf's value is what its gradient is measured against, so it must not change inside the "
+            f"recorded computation. Fix: put manual updates inside `with bibun.no_grad():` (exactly what "
+            f"optimizer.step() does), e.g. `with bibun.no_grad(): {name} -= lr * {name}.grad`. Do not write "
+            f"`{name} = {name} - ...` instead: that makes `{name}` a new non-leaf tensor whose .grad stays None, "
+            f"and the original is no longer trained.")
+
+
+def _format_key(key):
+    parts = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k in parts:
+        if isinstance(k, slice):
+            out.append(("" if k.start is None else str(k.start)) + ":" + ("" if k.stop is None else str(k.stop))
+                       + ("" if k.step is None else f":{k.step}"))
+        elif k is Ellipsis:
+            out.append("...")
+        elif k is None:
+            out.append("None")
+        elif isinstance(k, np.ndarray):
+            out.append(f"<index array of shape {k.shape}>" if k.size > 6 else str(k.tolist()))
+        else:
+            out.append(repr(k))
+    return ", ".join(out)
+
+
+def _implicit_numpy_message(t):
+    from ._errors import name_of
+    name = name_of(t) or "tensor"
+    return (f"Can't call numpy() on Tensor that requires grad: a NumPy function (or np.asarray / float "
+            f"conversion) received `{name}`, which is part of a graph; NumPy cannot record what it does, so "
+            f"no gradient could flow back through it. Fix: inside a computation you want to differentiate, use "
+            f"bibun's functions or the tensor's methods (or `import bibun.numpy as np`, which records them); to "
+            f"look at the values (printing, plotting), use {name}.detach().numpy().")
 
 
 # in-place forms of the four arithmetic ops (NumPy ufuncs with out=)
@@ -782,7 +868,7 @@ class Parameter(Tensor):
         src = data if data is not None else Tensor._wrap(np.empty(0, np.float32))
         p = _new(cls)
         p._data = src._data if isinstance(src, Tensor) else np.asarray(src)
-        p.grad = None
+        p._grad = None
         p.grad_fn = None
         p._version = 0
         p.requires_grad = requires_grad
@@ -828,8 +914,10 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
         a = a.astype(_dtype.to_np(dtype), copy=False)
     _dtype.from_np(a.dtype)
     if requires_grad and a.dtype.kind != "f":
-        raise RuntimeError(_int_grad_message(a.dtype))
-    return Tensor._wrap(a, requires_grad)
+        raise RuntimeError(_int_grad_message(a))
+    t = Tensor._wrap(a, requires_grad)
+    t._version = version_counter.FROM_DATA
+    return t
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -839,7 +927,9 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, np.ndarray):
         a = data if dtype is None else data.astype(_dtype.to_np(dtype), copy=False)
         _dtype.from_np(a.dtype)
-        return Tensor._wrap(a)
+        t = Tensor._wrap(a)
+        t._version = version_counter.FROM_DATA
+        return t
     return tensor(data, dtype=dtype)
 
 
@@ -848,7 +938,9 @@ def from_numpy(a):
     if not isinstance(a, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(a).__name__})")
     _dtype.from_np(a.dtype)
-    return Tensor._wrap(a)
+    t = Tensor._wrap(a)
+    t._version = version_counter.FROM_DATA
+    return t
 
 
 def _filled(shape, value, dtype, requires_grad, default=np.float32):

@@ -6,7 +6,7 @@ saved dropped afterwards unless `retain_graph=True`.
 """
 import numpy as np
 
-from . import grad_mode, version_counter
+from . import _messages, grad_mode, version_counter
 
 # set by bibun._tensor / bibun.numpy at import time (the engine sits below them)
 Tensor = None
@@ -27,27 +27,11 @@ def sum_to(g, shape, xp):
     return g
 
 
-def _freed_error(node):
-    return RuntimeError(
-        f"Trying to backward through the graph a second time: the values saved by {node.op.grad_name} "
-        "were freed by an earlier backward(). This happens when a tensor computed in an earlier "
-        "iteration (or before the loop) is reused in a new loss. Fix: recompute it inside the loop, or "
-        "cut it off the old graph with .detach(). Only if you really mean to backward through the same "
-        "graph twice, pass retain_graph=True to the first backward().")
-
-
 def _check_versions(node):
+    """Called only when the clock moved since `node` ran: is one of its inputs the tensor that changed?"""
     for x in node.inputs:
         if isinstance(x, Tensor) and x._version > node.epoch:
-            what = getattr(x, "_changed_by", None)
-            how = f"by `{what}`" if what else "in place (an optimizer step, or `-=`/`+=` under no_grad)"
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: the {x._data.dtype} tensor of shape {tuple(x._data.shape)} that {node.op.name} "
-                f"({node.op.grad_name}) saved for backward was changed {how} after {node.op.name} used it, so "
-                f"its gradient would be computed from the wrong numbers. Fix: use the out-of-place form "
-                f"(`x = x + 1` instead of `x += 1`), .clone() the tensor before changing it, or call "
-                f"backward() before updating it.")
+            raise RuntimeError(_messages.modified_in_place(node, x))
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
@@ -85,7 +69,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     while todo:
         n = todo.pop()
         if n.inputs is None:
-            raise _freed_error(n)
+            raise RuntimeError(_messages.freed_graph(n, roots))
         for x, need in zip(n.inputs, n.needs):
             if need:
                 p = x.grad_fn
@@ -142,10 +126,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     step.append((i, gi))
                 p = x.grad_fn
                 if p is None:
-                    if capture is None and x.grad is None and not create_graph and type(gi) is np.ndarray \
+                    if capture is None and x._grad is None and not create_graph and type(gi) is np.ndarray \
                             and gi.base is None and id(gi) not in handed:   # the common case, inlined: a fresh array
                         handed.add(id(gi))
-                        x.grad = wrap(gi)
+                        x._grad = wrap(gi)
                     else:
                         _deliver(x, gi, capture, cap_leaf, results, handed, create_graph, wrap)
                     continue
@@ -180,27 +164,31 @@ def _deliver(t, g, capture, cap_leaf, results, handed, create_graph, wrap):
 
 def _accumulate(t, g, handed, create_graph, wrap):
     """Add `g` into `t.grad`, never into an array that something else still holds."""
+    old = t._grad
     if create_graph:
         if not isinstance(g, Tensor):
             g = wrap(g)
-        t.grad = g if t.grad is None else t.grad + g
+        t._grad = g if old is None else old + g
         return
     if isinstance(g, Tensor):
         g = g._data
     elif type(g) is not np.ndarray:       # a NumPy scalar (0-d ops give those): .grad holds an array
         g = np.array(g)
-    if t.grad is None:
+    if old is None:
         if g.base is not None or id(g) in handed or not g.flags.writeable:
             g = g.copy()
         handed.add(id(g))
-        t.grad = wrap(g)
-    elif t.grad.grad_fn is not None or t.grad._data.shape != g.shape:
-        t.grad = wrap(t.grad._data + g)
-    elif id(t.grad._data) in handed:
+        t._grad = wrap(g)
+        return
+    if old._version == version_counter.STEPPED and old._data.any():
+        _messages.warn_not_zeroed(t)      # adding onto a gradient an optimizer step already used
+    if old.grad_fn is not None or old._data.shape != g.shape:
+        t._grad = wrap(old._data + g)
+    elif id(old._data) in handed:
         # stored during this walk: the same array may still be the pending gradient of another node
-        t.grad._data = t.grad._data + g
+        old._data = old._data + g
     else:
-        t.grad._data += g
+        old._data += g
 
 
 def _seed(t, g, create_graph):
@@ -208,16 +196,10 @@ def _seed(t, g, create_graph):
     if not isinstance(t, Tensor):
         raise TypeError(f"backward needs bibun Tensors, got {type(t).__name__}")
     if not t.requires_grad:
-        raise RuntimeError(
-            "element 0 of tensors does not require grad and does not have a grad_fn: this tensor is not "
-            "connected to anything that requires grad. " + _why_disconnected())
+        raise RuntimeError(_messages.not_connected(t))
     if g is None:
         if t._data.size != 1:
-            raise RuntimeError(
-                f"grad can be implicitly created only for scalar outputs: this tensor has shape "
-                f"{tuple(t.shape)}. Reduce it to one number first (e.g. loss.sum() or loss.mean()), or "
-                f"pass the gradient of the final result with respect to it: t.backward(gradient=...) "
-                f"with a tensor of shape {tuple(t.shape)}.")
+            raise RuntimeError(_messages.not_scalar(t))
         return Tensor._wrap(np.ones_like(t._data)) if create_graph else _ones(t._data)
     if isinstance(g, Tensor):
         g = g if create_graph else g._data
@@ -243,15 +225,6 @@ def _ones(a):
     return one
 
 
-def _why_disconnected():
-    if not grad_mode.is_grad_enabled():
-        return "Grad mode is off here (inside `with no_grad()`): compute the loss outside it."
-    return ("Check that the parameters were created with requires_grad=True and that the loss was "
-            "computed from them with bibun operations, outside `with bibun.no_grad():` (nothing is "
-            "recorded there): going through .item(), .numpy(), float() or NumPy functions, or "
-            ".detach(), cuts the graph.")
-
-
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradients of `tensors` into the `.grad` of the leaves (torch.autograd.backward)."""
     if isinstance(tensors, Tensor):
@@ -261,6 +234,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if retain_graph is None:
         retain_graph = create_graph
     seeds = [_seed(t, g, create_graph) for t, g in zip(tensors, grad_tensors)]
+    if create_graph:
+        _messages.warn_create_graph_cycle()
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         got = run_backward(tensors, seeds, retain_graph, create_graph, capture=inputs)

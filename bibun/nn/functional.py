@@ -2,6 +2,9 @@
 message that says what was expected and how to fix it."""
 import numpy as np
 
+import warnings
+
+from .._errors import ShapeError, module_name
 from .._tensor import Tensor
 from ..ops import elementwise as E, losses as LS
 from ..ops._registry import OPS, apply
@@ -10,6 +13,8 @@ from ..random import _gen
 _LINEAR = OPS["linear"]
 _BCE_LOGITS = OPS["binary_cross_entropy_with_logits"]
 _CE = OPS["cross_entropy"]
+_SOFTMAX = OPS["softmax"]
+_SIGMOID = OPS["sigmoid"]
 
 
 def _t(x):
@@ -33,25 +38,47 @@ def linear(input, weight, bias=None, *, layer=None):
     return apply(_LINEAR, (x, weight, bias), (xd, wd, bias._data))
 
 
+def _layer_name(layer, wd):
+    """`fc1` = Linear(in_features=784, ...): the layer as the user named it, and as it prints."""
+    text = repr(layer) if layer is not None else f"Linear(in_features={wd.shape[1]}, out_features={wd.shape[0]})"
+    name = module_name(layer) if layer is not None else None
+    return f"`{name}` = {text}" if name else text
+
+
 def _linear_shape_error(xd, wd, layer):
-    name = repr(layer) if layer is not None else f"Linear(in_features={wd.shape[1]}, out_features={wd.shape[0]})"
-    got = xd.shape[-1] if xd.ndim else "a 0-d tensor"
-    hint = ""
-    if xd.ndim > 2 and int(np.prod(xd.shape[1:])) == wd.shape[1]:
-        hint = f" Your input looks like a batch of {xd.shape[1:]} images: flatten it first (x.flatten(1) or nn.Flatten())."
-    elif xd.ndim == 2 and xd.shape[0] == wd.shape[1]:
-        hint = " The first dimension has that size: the input may be transposed (use x.T); rows must be samples."
-    raise RuntimeError(f"{name} expects inputs with {wd.shape[1]} features in the last dimension, but got shape "
-                       f"{tuple(xd.shape)} (last dimension {got}): mat1 and mat2 shapes cannot be multiplied "
-                       f"({int(np.prod(xd.shape[:-1])) if xd.ndim else 1}x{xd.shape[-1] if xd.ndim else 1} and "
-                       f"{wd.shape[1]}x{wd.shape[0]}).{hint}")
+    n_in, n_out = wd.shape[1], wd.shape[0]
+    got = xd.shape[-1] if xd.ndim else None
+    rows = int(np.prod(xd.shape[:-1])) if xd.ndim else 1
+    if xd.ndim > 2 and int(np.prod(xd.shape[1:])) == n_in:
+        hint = (f"Your input looks like a batch of {xd.shape[0]} samples of shape {tuple(xd.shape[1:])}: flatten "
+                f"each sample first, x.flatten(1) (or put nn.Flatten() before this layer).")
+    elif xd.ndim == 2 and xd.shape[0] == n_in:
+        hint = (f"Its first dimension is {n_in}: the input may be transposed; rows must be samples, so pass "
+                f"x.T (shape {tuple(xd.shape[::-1])}).")
+    elif got == n_out and n_in != n_out:
+        hint = (f"The input has {n_out} features, this layer's out_features: were in and out swapped? "
+                f"nn.Linear(in_features, out_features) takes the input size first: nn.Linear({n_out}, {n_in}).")
+    elif xd.ndim == 0:
+        hint = "Give it a batch of samples, shape (N, features)."
+    else:
+        hint = (f"If the input is right (it has {got} features), this layer should be nn.Linear({got}, {n_out}); "
+                f"if the layer is right, check what comes before it.")
+    wrong = ""
+    if xd.ndim >= 1 and xd.size % n_in == 0 and xd.size // n_in != xd.shape[0] and not (
+            xd.ndim > 2 and int(np.prod(xd.shape[1:])) == n_in):
+        wrong = (f" Do not force the numbers to fit with x.view(-1, {n_in}): that would cut and glue samples "
+                 f"together into {xd.size // n_in} rows.")
+    raise ShapeError(f"{_layer_name(layer, wd)} expects inputs with {n_in} features (the last dimension), but "
+                     f"got an input of shape {tuple(xd.shape)}, so mat1 and mat2 shapes cannot be multiplied "
+                     f"({rows}x{got if got is not None else 1} and {n_in}x{n_out}). {hint}{wrong}")
 
 
 def _dtype_error(xd, wd, layer):
-    raise RuntimeError(f"{repr(layer) if layer is not None else 'linear'}: the input is {xd.dtype} but the weights are {wd.dtype} "
-                       f"(mat1 and mat2 must have the same dtype). Convert the input with "
-                       f"x.float() (or build data with dtype=bibun.float32); or call model.double() to "
-                       f"compute in float64.")
+    raise ShapeError(f"{_layer_name(layer, wd)}: the input is {xd.dtype} but the layer's weights are {wd.dtype} "
+                     f"(mat1 and mat2 must have the same dtype); NumPy arrays and Python data default to "
+                     f"float64, layers to float32. Fix: convert the input, x.float() (or build the data with "
+                     f"dtype=bibun.float32 / arr.astype(np.float32)). Calling model.double() also makes them "
+                     f"match, but computes everything in float64, about twice as slow, for no gain in learning.")
 
 
 def sigmoid(input):
@@ -88,7 +115,7 @@ def dropout(input, p=0.5, training=True):
 
 def _same_shape(input, target, name):
     if input._data.shape != target._data.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: Target size ({tuple(target.shape)}) must be the same as input size ({tuple(input.shape)}). "
             + (f"Reshape the target with y.reshape(-1, 1) (or squeeze the output with out.squeeze(1)); "
                f"otherwise broadcasting would silently compare every output with every target."
@@ -100,6 +127,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     _check_reduction(reduction)
     z, y = _t(input), _t(target)
     _same_shape(z, y, "binary_cross_entropy_with_logits")
+    if z.grad_fn is not None and z.grad_fn.op is _SIGMOID:
+        _warn_squashed("binary_cross_entropy_with_logits", "sigmoid", "nn.Sigmoid() layer or the .sigmoid()",
+                       "BCELoss / binary_cross_entropy")
     if y._data.dtype != z._data.dtype:
         y = y.type(z.dtype)
     params = {"reduction": reduction} if reduction != "mean" else None
@@ -126,22 +156,29 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 
 def _class_targets(input, target, name):
     t = _t(target)
+    n_cls = input.shape[1] if input.ndim > 1 else (input.shape[0] if input.ndim else 0)
+    want = f"class indices: an integer tensor of shape {(input.shape[0],) if input.ndim > 1 else ()} with values 0..{n_cls - 1}"
     if t._data.dtype.kind == "f":
         if t.shape == input.shape:
-            hint = ("it looks one-hot (or probabilities): pass class indices instead, e.g. "
+            hint = ("it looks one-hot (or like probabilities): pass the class of each row instead, "
                     "target.argmax(dim=1)")
         else:
-            hint = "convert them with target.long()"
-        raise RuntimeError(f"{name} expects class indices (an integer tensor of shape (N,), values 0..C-1) as "
-                           f"target, got a {t.dtype} tensor of shape {tuple(t.shape)}: {hint}. Do not pass "
-                           f"probabilities after softmax as input either: give the raw scores (logits).")
+            hint = "if they are whole numbers already, convert them with target.long()"
+        raise ShapeError(f"{name} expects {want} as target (expected scalar type Long), but got a {t.dtype} tensor "
+                         f"of shape {tuple(t.shape)}: {hint}. Do not turn the targets into probabilities or "
+                         f"apply softmax to the input to make them match: {name} takes raw scores (logits) and "
+                         f"class indices.")
     if t._data.dtype.kind not in "iu":
-        raise RuntimeError(f"{name} expects an integer class-index target, got {t.dtype}")
+        raise ShapeError(f"{name} expects {want} as target, got {t.dtype}: convert with target.long()")
+    if t.shape == input.shape and t.ndim == 2:
+        raise ShapeError(f"{name} expects {want} as target (0D or 1D target tensor expected, multi-target not "
+                         f"supported), but got shape {tuple(t.shape)}, the input's shape: it looks one-hot. Pass "
+                         f"the class of each row instead, target.argmax(dim=1).")
     if input.ndim < 1 or t.ndim != input.ndim - 1 or tuple(t.shape) != (tuple(input.shape[:1]) + tuple(input.shape[2:])):
-        raise ValueError(f"{name}: input of shape {tuple(input.shape)} (N, C) needs a target of shape "
-                         f"{(input.shape[0],) if input.ndim else ()} holding class indices, got {tuple(t.shape)}")
+        raise ShapeError(f"{name}: input of shape {tuple(input.shape)} (N, C) needs {want}, but the target has "
+                         f"shape {tuple(t.shape)} (Expected input batch_size to match target batch_size): check "
+                         f"that the scores and labels come from the same batch.")
     td = t._data
-    n_cls = input.shape[1] if input.ndim > 1 else input.shape[0]
     if td.size and (td.min() < 0 or td.max() >= n_cls):
         bad = td[(td < 0) | (td >= n_cls)]
         if not (bad == -100).all():
@@ -156,6 +193,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if z.ndim != 2:
         raise ValueError(f"cross_entropy: expected input of shape (N, C) with raw class scores, got {tuple(z.shape)}")
     t = _class_targets(z, target, "cross_entropy")
+    if z.grad_fn is not None and z.grad_fn.op is _SOFTMAX:
+        _warn_squashed("cross_entropy", "softmax", "nn.Softmax() layer or the .softmax()", "NLLLoss on .log()")
     if weight is not None or label_smoothing:
         return nll_loss(log_softmax(z, 1), t, weight=weight, ignore_index=ignore_index, reduction=reduction) \
             if not label_smoothing else _smoothed_ce(z, t, label_smoothing, reduction)
@@ -186,13 +225,36 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 def mse_loss(input, target, reduction="mean"):
     _check_reduction(reduction)
     x, y = _t(input), _t(target)
-    if tuple(x.shape) != tuple(y.shape):
-        raise ValueError(
-            f"mse_loss: input shape {tuple(x.shape)} and target shape {tuple(y.shape)} differ; broadcasting "
-            f"them would compare every prediction with every target and give a wrong loss. Make them match: "
-            f"target.reshape({tuple(x.shape)}) or input.squeeze(-1).")
+    if x._data.shape != y._data.shape:
+        _mse_shape_error(x, y)
     d = x - y
     return _apply_reduction(d * d, reduction)
+
+
+def _mse_shape_error(x, y):
+    xs, ys = tuple(x.shape), tuple(y.shape)
+    try:
+        b = f"would broadcast to {tuple(np.broadcast_shapes(xs, ys))}, comparing every prediction with every target"
+    except ValueError:
+        b = "cannot be broadcast together"
+    if len(xs) == len(ys) + 1 and xs[-1] == 1 and xs[:-1] == ys:
+        fix = f"pred.squeeze({len(xs) - 1}) (or target.reshape(-1, 1), or target.unsqueeze(1))"
+    elif len(ys) == len(xs) + 1 and ys[-1] == 1 and ys[:-1] == xs:
+        fix = f"target.squeeze({len(ys) - 1}) (or pred.unsqueeze(1))"
+    else:
+        fix = "reshape one of them to the other's shape"
+    raise ShapeError(f"mse_loss: the prediction has shape {xs} and the target {ys}: they {b} and giving a wrong "
+                     f"loss (PyTorch only warns: Using a target size that is different to the input size). The two "
+                     f"must have the same shape. Fix: {fix}. Writing the loss by hand, ((pred - target) ** 2).mean(), "
+                     f"would not stop on this: it would broadcast silently.")
+
+
+def _warn_squashed(loss, squash, where, other):
+    warnings.warn(f"{loss} got the output of {squash} as its input: {loss} applies {'log-softmax' if squash == 'softmax' else 'the sigmoid'} "
+                  f"itself, so the scores get squashed twice and the model learns slowly or not at all. Fix: pass "
+                  f"the raw scores (logits): remove the {where} call before the loss (apply it only to read "
+                  f"probabilities). Keeping {squash} and switching to {other} works, but is less stable.",
+                  UserWarning, stacklevel=3)
 
 
 def l1_loss(input, target, reduction="mean"):

@@ -4,6 +4,7 @@ A parameter lives both in `_parameters` (for named_parameters / state_dict, in i
 in the instance's `__dict__`, so that `self.weight` in a forward pass is a plain attribute lookup.
 """
 import collections
+import collections.abc
 
 import numpy as np
 
@@ -107,9 +108,12 @@ class Module:
 
     def parameters(self, recurse=True):
         params = [p for _, p in self.named_parameters(recurse=recurse)]
-        if not params and self.__dict__.get("_plain_lists"):
+        hidden = _plain_lists(self) if recurse else []
+        if hidden:
             import warnings
-            warnings.warn(_plain_list_message(self), stacklevel=2)
+            warnings.warn(_plain_list_message(self, hidden, len(params)), UserWarning, stacklevel=2)
+        if not params:
+            return _NoParameters(self)
         return iter(params)
 
     def named_buffers(self, prefix=""):
@@ -136,12 +140,13 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is not None:
+        for _, p in self.named_parameters():
+            if p._grad is not None:
                 if set_to_none:
-                    p.grad = None
+                    p._grad = None
                 else:
-                    p.grad._data[...] = 0
+                    p._grad._data[...] = 0
+                    p._grad._version = 0
 
     def apply(self, fn):
         for m in self.children():
@@ -178,6 +183,10 @@ class Module:
         return out
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
+        if not isinstance(state_dict, collections.abc.Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}: pass the dict "
+                            f"itself, e.g. model.load_state_dict(bibun.load(path)), where the file was written by "
+                            f"bibun.save(model.state_dict(), path)")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -185,7 +194,12 @@ class Module:
         for k, t in own.items():
             if k in state_dict:
                 src = state_dict[k]
-                shape = tuple(src.shape) if hasattr(src, "shape") else np.shape(src)
+                if not (isinstance(src, Tensor) or (isinstance(src, np.ndarray) and src.dtype.kind in "fiub")):
+                    mismatched.append(f"wrong value for {k}: the checkpoint holds {type(src).__name__}"
+                                      f"{' of ' + str(src.dtype) if isinstance(src, np.ndarray) else ''}, not a "
+                                      f"tensor of numbers; the model's is a tensor of shape {list(t.shape)}.")
+                    continue
+                shape = tuple(src.shape)
                 if shape != tuple(t.shape):
                     mismatched.append(f"size mismatch for {k}: copying a param with shape {list(shape)} from "
                                       f"checkpoint, the shape in current model is {list(t.shape)}.")
@@ -198,8 +212,7 @@ class Module:
                               "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
-                               + "\n\tCheck that the model is built with the same layers and sizes as the one "
-                               "that was saved (pass strict=False to load only the matching entries).")
+                               + "\n\t" + _state_dict_hint(missing, unexpected, mismatched))
         with no_grad():
             for k, t in own.items():
                 if k in state_dict:
@@ -227,18 +240,90 @@ class Module:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules))
 
 
+def _state_dict_hint(missing, unexpected, mismatched):
+    """The likely cause of a state_dict that does not fit, and what to do."""
+    for a, b in ((unexpected, missing), (missing, unexpected)):
+        if a and b and len(a) == len(b):
+            pre = a[0][:len(a[0]) - len(next((m for m in b if a[0].endswith(m)), a[0]))] \
+                if any(a[0].endswith(m) for m in b) else ""
+            if pre and all(k.startswith(pre) and k[len(pre):] in b for k in a):
+                if a is unexpected:
+                    return (f"Every key of the checkpoint starts with '{pre}' (saved from a wrapped model, e.g. "
+                            f"DataParallel): strip it, model.load_state_dict({{k.removeprefix('{pre}'): v for k, "
+                            f"v in state.items()}}).")
+                return (f"The model's keys start with '{pre}' and the checkpoint's do not: load into the inner "
+                        f"model, or add the prefix, {{'{pre}' + k: v for k, v in state.items()}}.")
+    return ("Check that the model is built with the same layers and sizes as the one that was saved (the "
+            "class and its arguments); pass strict=False to load only the matching entries, but then the "
+            "missing ones keep their random initial values.")
+
+
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 def _warn_plain_list(module, name):
-    module.__dict__.setdefault("_plain_lists", []).append(name)
+    lists = module.__dict__.setdefault("_plain_lists", [])
+    if name not in lists:
+        lists.append(name)
 
 
-def _plain_list_message(module):
-    names = ", ".join(f"self.{n}" for n in module.__dict__["_plain_lists"])
-    return (f"{type(module).__name__} has no parameters: its layers sit in a plain Python list ({names}), which "
-            f"Module does not look inside, so an optimizer would train nothing. Fix: wrap the list in "
-            f"nn.ModuleList([...]) (or nn.Sequential(...)).")
+def _plain_lists(module):
+    """`owner.attr` for every attribute of `module` or its sub-modules that is a plain list or tuple of
+    layers holding parameters (invisible to parameters(), state_dict(), train())."""
+    out = []
+    for prefix, m in module.named_modules():
+        for name in m.__dict__.get("_plain_lists", ()):
+            value = m.__dict__.get(name)
+            if isinstance(value, (list, tuple)) and any(
+                    isinstance(v, Module) and next(v.named_parameters(), None) is not None for v in value):
+                out.append(f"{prefix}.{name}" if prefix else f"self.{name}")
+    return out
+
+
+def _plain_list_message(module, hidden, n_params):
+    names = ", ".join(hidden)
+    cls = type(module).__name__
+    head = f"{cls} has no registered parameters" if not n_params else \
+        f"{cls} registers only {n_params} parameter tensors"
+    return (f"{head}: layers sit in a plain Python list ({names}), which Module does not look inside, so "
+            f"an optimizer would never train them. Fix: wrap the list in nn.ModuleList([...]) (or "
+            f"nn.Sequential(...)). Collecting their parameters by hand for the optimizer is not enough: "
+            f"state_dict(), train()/eval() and .to() would still miss those layers.")
+
+
+def _no_parameters_reason(module):
+    """Why `module` has no parameters, for the optimizer's error."""
+    cls = type(module)
+    name = cls.__name__
+    hidden = _plain_lists(module)
+    if hidden:
+        return (f"{name} has 0 registered parameters: its layers sit in a plain Python list ({', '.join(hidden)}), "
+                f"which Module does not look inside. Fix: wrap it in nn.ModuleList([...]) or nn.Sequential(...) "
+                f"(or assign each layer to self). Collecting the list's parameters by hand would train them, but "
+                f"state_dict(), train()/eval() and .to() would still miss those layers.")
+    for typo in ("_init_", "__init", "_init__", "__init_", "__int__", "init"):
+        if typo in cls.__dict__ and "__init__" not in cls.__dict__:
+            return (f"{name} has 0 registered parameters: the class defines `{typo}`, not `__init__`, so Python "
+                    f"never ran it and the layers were never created. Fix: rename it to `def __init__(self, ...)` "
+                    f"(two underscores on each side), calling super().__init__() first.")
+    return (f"{name} has 0 registered parameters: layers must be assigned to attributes of self in __init__ "
+            f"(self.fc1 = nn.Linear(...)); layers kept in local variables, or created inside forward(), are "
+            f"not registered (and the ones made in forward() would start from new random weights each call).")
+
+
+class _NoParameters:
+    """What parameters() returns for a module with none: an empty iterator that knows whose it is, so the
+    optimizer's error can say why."""
+    __slots__ = ("module",)
+
+    def __init__(self, module):
+        self.module = module
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        raise StopIteration
 
 
 class Sequential(Module):
@@ -254,8 +339,12 @@ class Sequential(Module):
                 setattr(self, str(i), m)
 
     def forward(self, x):
-        for m in self._modules.values():
-            x = m(x)
+        try:
+            for m in self._modules.values():
+                x = m(x)
+        except _NAMED as e:                     # costs nothing unless a layer fails: say which one
+            _name_the_layer(self, m, e)
+            raise
         return x
 
     def __getitem__(self, i):
@@ -273,6 +362,35 @@ class Sequential(Module):
     def append(self, module):
         setattr(self, str(len(self._modules)), module)
         return self
+
+
+_NAMED = (RuntimeError, ValueError, TypeError, IndexError)
+
+
+def _name_the_layer(seq, layer, e):
+    """Prefix the failing layer's place, `layer (2) of Sequential`, to the message of exception `e`
+    (same exception object and type, so code that catches it keeps working)."""
+    if type(e).__str__ is not BaseException.__str__ or len(e.args) != 1 or not isinstance(e.args[0], str):
+        return
+    key = next((k for k, v in seq._modules.items() if v is layer), "?")
+    where = f"layer ({key}) of {seq._get_name()}"
+    msg = e.args[0]
+    inner = getattr(e, "_bibun_layer", None)
+    if inner is not None and msg.startswith(inner):         # a Sequential inside a Sequential
+        rest = msg[len(inner):]
+        where = f"{where}, {inner}"
+    else:
+        rest = ": " + msg
+        short = _short(layer)
+        if short not in msg:                                  # the layer's own message may print it already
+            where = f"{where} ({short})"
+    e.args = (where + rest,)
+    e._bibun_layer = where
+
+
+def _short(layer):
+    text = repr(layer)
+    return text if "\n" not in text else layer._get_name()
 
 
 class ModuleList(Module):

@@ -47,9 +47,9 @@ def apply(op, inputs, datas, params=None, needs=None):
         out = np.asarray(out)
     t = _new(Tensor)
     t._data = out
-    t.grad = None
-    t._version = 0
+    t._grad = None
     if grad_mode._enabled:
+        t._version = 0
         if needs is None:
             needs = tuple([type(x) in _TENSOR_TYPES and x.requires_grad for x in inputs])
         if True in needs:
@@ -59,6 +59,7 @@ def apply(op, inputs, datas, params=None, needs=None):
             t.requires_grad = False
             t.grad_fn = None
     else:
+        t._version = _NO_GRAD       # the store made anyway, telling a disconnected loss's error where it came from
         t.requires_grad = False
         t.grad_fn = None
     if engine.tracer is not None:
@@ -68,3 +69,4 @@ def apply(op, inputs, datas, params=None, needs=None):
 
 _new = object.__new__
 _TENSOR_TYPES = set()
+_NO_GRAD = version_counter.NO_GRAD

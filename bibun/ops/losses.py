@@ -33,7 +33,10 @@ def _softplus(x):
 
 def _bce_logits(z, y, pos_weight=None, reduction="mean"):
     if pos_weight is None:
-        l = _softplus(z) - z * y
+        # softplus(z) - z y = log(e^(-zy) + e^(z - zy)): one logaddexp, exact for hard labels (softplus(z) - z y
+        # itself cancels: softplus(20) - 20 is 0 in float32, where the loss is 2e-9)
+        a = -(z * y)
+        l = np.logaddexp(a, z + a)
     else:
         l = (1 - y) * z + (1 + (pos_weight - 1) * y) * _softplus(-z)
     return _reduce(l, reduction)

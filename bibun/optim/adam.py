@@ -19,10 +19,14 @@ class Adam(Optimizer):
 
     def _update_group(self, group):
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        skipped = 0
         for p in group["params"]:
-            if p.grad is None:
+            gt = p._grad
+            if gt is None:
+                skipped += 1
                 continue
-            g = -p.grad._data if group["maximize"] else p.grad._data
+            gt._version = _STEPPED            # used by a step: backward adding onto it means no zero_grad()
+            g = -gt._data if group["maximize"] else gt._data
             x = p._data
             if wd and self._decoupled:
                 x *= 1 - lr * wd
@@ -46,6 +50,10 @@ class Adam(Optimizer):
             denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + eps
             x -= (lr / (1 - b1 ** t)) * m / denom
             p._version = version_counter.tick()
+        return skipped
+
+
+_STEPPED = version_counter.STEPPED
 
 
 class AdamW(Adam):

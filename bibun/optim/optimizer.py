@@ -18,10 +18,10 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             "but got a Tensor: pass model.parameters() or [tensor]")
+        owner = getattr(params, "module", None)        # model.parameters() says whose parameters they are
         groups = list(params)
         if not groups:
-            raise ValueError("optimizer got an empty parameter list: the model has no parameters it can see. "
-                             "If its layers sit in a plain Python list, wrap it in nn.ModuleList([...]).")
+            raise ValueError(_empty_message(owner))
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for g in groups:
@@ -43,15 +43,17 @@ class Optimizer:
         g.update(group)
         g["params"] = params
         self.param_groups.append(g)
+        self._count = sum(len(g["params"]) for g in self.param_groups)
 
     def zero_grad(self, set_to_none=True):
         for g in self.param_groups:
             for p in g["params"]:
-                if p.grad is not None:
+                if p._grad is not None:
                     if set_to_none:
-                        p.grad = None
+                        p._grad = None
                     else:
-                        p.grad._data[...] = 0
+                        p._grad._data[...] = 0
+                        p._grad._version = 0
 
     def step(self, closure=None):
         loss = None
@@ -59,9 +61,37 @@ class Optimizer:
             from ..autograd.grad_mode import enable_grad
             with enable_grad():
                 loss = closure()
+        skipped = 0
         for g in self.param_groups:
-            self._update_group(g)
+            skipped += self._update_group(g) or 0
+        if skipped and not self._warned:
+            self._warn_no_grad(skipped)
         return loss
+
+    _warned = False
+
+    def _warn_no_grad(self, skipped):
+        """Some parameters (or all) had no gradient at this step: say which, once per optimizer."""
+        import warnings
+        from .._errors import name_of
+        missing = [p for g in self.param_groups for p in g["params"] if p._grad is None and p.requires_grad]
+        if not missing:
+            return                       # frozen parameters: nothing to say
+        self._warned = True
+        if len(missing) == self._count:
+            msg = ("optimizer.step() found no gradient on any parameter, so it changed nothing: call "
+                   "loss.backward() before optimizer.step() (and optimizer.zero_grad() before backward(), not "
+                   "between backward() and step()).")
+        else:
+            names = [name_of(p) for p in missing[:6]]
+            shown = ", ".join(f"`{n}`" if n else f"a parameter of shape {tuple(p._data.shape)}"
+                              for n, p in zip(names, missing))
+            more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+            msg = (f"{len(missing)} of {self._count} parameters got no gradient from backward(), so step() did "
+                   f"not change them: {shown}{more}. Their .grad is None because they were not used to compute "
+                   f"the loss: check that forward() uses every layer you created (or freeze the ones you leave "
+                   f"out with requires_grad_(False)).")
+        warnings.warn(msg, UserWarning, stacklevel=3)
 
     def _update_group(self, group):
         raise NotImplementedError
@@ -111,3 +141,12 @@ class Optimizer:
                 lines.append(f"    {k}: {g[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _empty_message(module):
+    head = "optimizer got an empty parameter list"
+    if module is None:
+        return (head + ": the model has no parameters it can see. If its layers sit in a plain Python list, wrap "
+                "the list in nn.ModuleList([...]); layers must be assigned to attributes of self in __init__.")
+    from ..nn.module import _no_parameters_reason
+    return head + ": " + _no_parameters_reason(module)

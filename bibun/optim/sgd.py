@@ -15,10 +15,14 @@ class SGD(Optimizer):
     def _update_group(self, group):
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
         plain = not (momentum or wd or group["maximize"])
+        skipped = 0
         for p in group["params"]:
-            if p.grad is None:
+            gt = p._grad
+            if gt is None:
+                skipped += 1
                 continue
-            g = p.grad._data
+            gt._version = _STEPPED             # used by a step: backward adding onto it means no zero_grad()
+            g = gt._data
             if plain:                          # the chapter's case: p -= lr * g, nothing else
                 p._data -= lr * g
                 p._version = version_counter.tick()
@@ -38,3 +42,7 @@ class SGD(Optimizer):
                 g = g + momentum * buf if group["nesterov"] else buf
             p._data -= lr * g
             p._version = version_counter.tick()
+        return skipped
+
+
+_STEPPED = version_counter.STEPPED

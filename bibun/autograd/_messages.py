@@ -1,0 +1,179 @@
+"""The engine's error messages and warnings, built only once something has gone wrong.
+
+Each says what happened to the user's own tensor (by the variable that holds it, when one does), the
+concept in one sentence, the minimal fix, and the tempting fix that would hide the problem.
+"""
+import warnings
+
+from .. import _errors
+from . import grad_mode, version_counter
+
+
+def _name(t, default):
+    n = _errors.name_of(t)
+    return (f"`{n}`", n) if n else (default, None)
+
+
+def _out_of_place(name, what):
+    """How to write the in-place change `what` out of place."""
+    n = name or "a"
+    if what in ("+=", "-=", "*=", "/="):
+        return f"`{n} = {n} {what[0]} ...` instead of `{n} {what} ...`"
+    if what in ("add_", "sub_", "mul_", "div_", "clamp_()"):
+        op = what.rstrip("_()")
+        return f"`{n} = {n}.{op}(...)` instead of `{n}.{op}_(...)`"
+    if what == "[...] =":
+        return (f"a new tensor instead of assigning into `{n}[...]` (e.g. `{n} = bibun.where(mask, value, {n})`, "
+                f"or change `{n}.clone()`)")
+    return f"an out-of-place version of `{what}`, or a .clone() of `{n}` that you change instead"
+
+
+def modified_in_place(node, x):
+    """A tensor that `node` saved for backward was changed in place after the op ran."""
+    op = node.op
+    what, made_by, version = getattr(x, "_changed_by", None) or (None, None, None)
+    if version != x._version:               # changed last by something that does not say (an optimizer step)
+        what = made_by = None
+    if made_by is None:                     # changed under no_grad: it still has the history it had
+        made_by = _errors.producer(x)
+    shown, name = _name(x, "a tensor")
+    origin = f"the output of {made_by}" if made_by else ("a parameter" if x.requires_grad else "a leaf tensor")
+    head = (f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"{shown} ({origin}, {x._data.dtype} of shape {tuple(x._data.shape)}) is needed to differentiate "
+            f"{op.name} ({op.grad_name}), ")
+    if what is None:
+        return (head + f"but it was updated in place after {op.name} used it and before backward(): by "
+                f"optimizer.step() or a manual update under no_grad. The gradient would be computed from the "
+                f"new numbers, not the ones {op.name} used. Fix: call backward() before optimizer.step() (each "
+                f"iteration: forward, loss, backward, step); for two losses, add them and call backward() once "
+                f"before stepping. Do not hide it with retain_graph=True or by recomputing only the loss: the "
+                f"forward values must come from the same weights as the backward.")
+    return (head + f"but `{what}` changed it after {op.name} used it, so the gradient would be computed from "
+            f"the wrong numbers. Fix: write {_out_of_place(name, what)}: an out-of-place op makes a new tensor "
+            f"and leaves the saved one alone. Do not make this error go away by changing it through `.data` or "
+            f"inside no_grad(): the check would pass and the gradient would be silently wrong.")
+
+
+def _find_reuse(node, roots):
+    """(consumer node, tensor) where the live graph of `roots` uses an output of the freed `node`."""
+    seen = set()
+    todo = [r.grad_fn for r in roots if r.grad_fn is not None]
+    while todo:
+        n = todo.pop()
+        if n is None or id(n) in seen or n.inputs is None:
+            continue
+        seen.add(id(n))
+        for x in n.inputs:
+            fn = getattr(x, "grad_fn", None)
+            if fn is node:
+                return n, x
+            if fn is not None:
+                todo.append(fn)
+    return None, None
+
+
+def freed_graph(node, roots):
+    """Backward reached a node whose saved values an earlier backward() freed."""
+    head = "Trying to backward through the graph a second time (or directly access saved tensors after they have " \
+           "already been freed): "
+    root = next((r for r in roots if r.grad_fn is node), None)
+    if root is not None:
+        shown, _ = _name(root, "this tensor")
+        return (head + f"{shown} (the output of {node.op.name}) was already backpropagated, and that backward() "
+                f"freed the values its graph had saved. Fix: compute a new loss for each backward() (every "
+                f"iteration: forward, loss, backward). Only if you really need two backward passes over the same "
+                f"forward, pass retain_graph=True to the first backward().")
+    consumer, x = _find_reuse(node, roots)
+    if x is None:
+        return (head + f"the values saved by {node.op.name} ({node.op.grad_name}) were freed by an earlier "
+                f"backward(). A tensor computed in an earlier iteration (or before the loop) is being reused: "
+                f"start from its .detach() or recompute it inside the loop. Use retain_graph=True only if you "
+                f"really want two backward passes over the same forward.")
+    shown, name = _name(x, "a tensor")
+    n = name or "h"
+    return (head + f"{shown} (shape {tuple(x._data.shape)}, the output of {node.op.name}) was computed earlier (in "
+            f"a previous iteration, or before the loop) and a backward() since then freed its graph; this loss "
+            f"uses it again (as an input of {consumer.op.name}). Fix: use `{n}.detach()` where you carry it over "
+            f"(for a hidden state: `{n} = {n}.detach()` at the start of each step), or recompute it inside the "
+            f"loop. Do not pass retain_graph=True to make this go away: every backward() would then run through "
+            f"all the earlier iterations again, slower each step, with memory that keeps growing.")
+
+
+def not_scalar(t):
+    """backward() without a gradient on a tensor of several numbers."""
+    shown, name = _name(t, "this tensor")
+    n = name or "loss"
+    made = f"the output of {t.grad_fn.op.name}, " if t.grad_fn is not None else ""
+    params = t.grad_fn.params if t.grad_fn is not None else None
+    none = " (it was computed with reduction='none': reduction='mean' does this for you)" \
+        if params and params.get("reduction") == "none" else ""
+    shape = tuple(t._data.shape)
+    return (f"grad can be implicitly created only for scalar outputs: {shown} ({made}shape {shape}) holds "
+            f"{t._data.size} numbers, but backward() starts from one number. Fix: reduce it first, "
+            f"`{n}.mean().backward()` (or .sum()){none}. To backpropagate a vector on purpose (a vector-Jacobian "
+            f"product) pass gradient= a tensor of shape {shape}; for the derivative of each output separately, "
+            f"use bibun.func.jacobian. Passing gradient=bibun.ones_like({n}) just to silence this computes the "
+            f"gradient of {n}.sum(), which is {t._data.size} times that of the mean.")
+
+
+def not_connected(t):
+    """backward() on a tensor that does not require grad."""
+    shown, name = _name(t, "this tensor")
+    n = name or "loss"
+    v = t._version
+    if not grad_mode._enabled:
+        cause = ("Grad mode is off here: you are inside `with bibun.no_grad():` (or a function decorated with "
+                 "it), where nothing is recorded. Compute the loss and call backward() outside it.")
+    elif v == version_counter.NO_GRAD:
+        cause = (f"{shown} was computed inside `with bibun.no_grad():` (or a function decorated with it), where "
+                 f"nothing is recorded. Compute the loss outside the no_grad block; keep no_grad for evaluation "
+                 f"and manual weight updates.")
+    elif v == version_counter.FROM_DATA:
+        cause = (f"{shown} was built from plain numbers or a NumPy array (bibun.tensor(...), from_numpy): a value "
+                 f"that went through .item(), .tolist(), .numpy() or float() has left the graph. Keep the "
+                 f"computation in bibun tensors from the parameters all the way to the loss.")
+    elif v == version_counter.DETACHED:
+        cause = (f"{shown} is the result of .detach(), which cuts the graph on purpose: call backward() on the "
+                 f"tensor before .detach().")
+    else:
+        frozen = _errors._scan(lambda k, val: k if _all_frozen(val) else None)
+        if frozen:
+            cause = (f"No parameter of `{frozen}` requires grad (frozen with requires_grad_(False)?): "
+                     f"unfreeze the ones to train.")
+        else:
+            cause = ("None of the tensors it was computed from requires grad: create the weights with "
+                     "requires_grad=True (a model's parameters have it by default), and check that nothing on "
+                     "the way went through .item(), .numpy(), float(), NumPy functions or .detach(), or ran "
+                     "inside `with bibun.no_grad():`.")
+    return (f"element 0 of tensors does not require grad and does not have a grad_fn: {shown} is not "
+            f"connected to anything that requires grad, so backward() has nothing to compute. {cause} Setting "
+            f"`{n}.requires_grad = True` would silence this error, but nothing would learn: the parameters "
+            f"would still get no gradient. Fix the place where the graph was cut.")
+
+
+def _all_frozen(v):
+    from ..nn.module import Module
+    if not isinstance(v, Module):
+        return False
+    params = list(v.named_parameters())
+    return bool(params) and not any(p.requires_grad for _, p in params)
+
+
+def warn_not_zeroed(t):
+    """backward() is adding onto a gradient that an optimizer step already used."""
+    name = _errors.name_of(t)
+    who = f"`{name}`" if name else f"a parameter of shape {tuple(t._data.shape)}"
+    warnings.warn(
+        f"backward() is adding to the gradient of {who} that the last optimizer.step() already used: .grad "
+        f"sums over backward() calls until it is cleared, so this step would move by the sum of this and all "
+        f"earlier gradients. Fix: call optimizer.zero_grad() at the start of each iteration (before "
+        f"backward()). If you accumulate gradients over several batches on purpose, zero them right after each "
+        f"step.", UserWarning, stacklevel=4)
+
+
+def warn_create_graph_cycle():
+    warnings.warn(
+        "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+        "gradient (the .grad holds a graph that points back at the parameter), which only the cycle collector "
+        "frees. Use bibun.autograd.grad(..., create_graph=True) (or bibun.func.grad) for higher-order "
+        "gradients, or set .grad = None on the parameters when done.", UserWarning, stacklevel=3)
