@@ -14,12 +14,12 @@ import collections
 import io
 import json
 import os
-import secrets
 import zipfile
 
 import numpy as np
 
 from . import _dtype
+from ._atomic import atomic_write
 from ._errors import one_line
 from ._tensor import Parameter, Tensor
 
@@ -67,23 +67,8 @@ def save(obj, f):
     if hasattr(f, "write"):
         np.savez(f, **arrays)
         return
-    path = os.fspath(f)
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.part")
-    # os.open with 0o666 lets the umask decide the permissions, as for any file the user writes
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez(out, **arrays)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)              # atomic: readers see the old file or the whole new one
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_write(os.fspath(f)) as out:     # readers see the old file or the whole new one
+        np.savez(out, **arrays)
 
 
 class LoadError(RuntimeError):
