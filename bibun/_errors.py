@@ -36,10 +36,15 @@ def _scan(match):
     frames = _user_frames()
     try:
         for f in frames:
-            for k, v in list(f.f_locals.items()):
-                if k.startswith("@"):
+            try:
+                names = list(f.f_locals.items())
+            except Exception:
+                continue
+            for k, v in names:
+                try:
+                    got = match(k, v)
+                except Exception:        # an odd object (a proxy, a mock): never let naming break the error
                     continue
-                got = match(k, v)
                 if got is not None:
                     return got
         return None
@@ -87,17 +92,6 @@ def producer(t):
     """The forward op that made tensor `t` ('mul', 'linear', ...), or None for a leaf."""
     fn = getattr(t, "grad_fn", None)
     return fn.op.name if fn is not None else None
-
-
-def describe(t, default="this tensor"):
-    """`loss` (shape (64,), float32, made by mul): the user's tensor as a message names it."""
-    name = name_of(t)
-    what = f"`{name}`" if name else default
-    bits = [f"shape {tuple(t._data.shape)}", str(t._data.dtype)]
-    op = producer(t)
-    if op is not None:
-        bits.append(f"the output of {op}")
-    return f"{what} ({', '.join(bits)})"
 
 
 def one_line(text):

@@ -796,7 +796,7 @@ def _non_leaf_grad_message(t):
 def _leaf_inplace_message(t, what, key):
     from ._errors import name_of
     name = name_of(t) or "the tensor"
-    kind = "parameter" if isinstance(t, Parameter) else "leaf tensor that requires grad"
+    kind = "a parameter" if isinstance(t, Parameter) else "a leaf tensor that requires grad"
     where = f"{name}[{_format_key(key)}] = ..." if key is not None else f"{name} {what} ..." \
         if what.endswith("=") else f"{name}.{what}(...)"
     view = " (a slice of it: that changes the leaf itself)" if key is not None else ""

@@ -4,6 +4,7 @@ Each says what happened to the user's own tensor (by the variable that holds it,
 concept in one sentence, the minimal fix, and the tempting fix that would hide the problem.
 """
 import warnings
+import weakref
 
 from .. import _errors
 from . import grad_mode, version_counter
@@ -159,8 +160,14 @@ def _all_frozen(v):
     return bool(params) and not any(p.requires_grad for _, p in params)
 
 
+_NOT_ZEROED = weakref.WeakSet()          # parameters already warned about: once each, not every step
+
+
 def warn_not_zeroed(t):
     """backward() is adding onto a gradient that an optimizer step already used."""
+    if t in _NOT_ZEROED:
+        return
+    _NOT_ZEROED.add(t)
     name = _errors.name_of(t)
     who = f"`{name}`" if name else f"a parameter of shape {tuple(t._data.shape)}"
     warnings.warn(
