@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _format as F
 from ._names import derivative, partial_of
-from ._optext import LOCAL_OVERRIDES, Arg, fill, form, vjp_form
+from ._optext import Arg, fill, form, vjp_form
 
 _T = lambda style: "text" if style == "text" else "tex"      # noqa: E731  (which template a style uses)
 
@@ -167,14 +167,17 @@ class BackwardStep:
 
     def local_formula(self, style="text", values=False):
         """The local derivative ∂(output)/∂(input) as the op table writes it, over names or values."""
-        local = LOCAL_OVERRIDES.get(self.node.op.name, self.node.op.local)
+        local = self.node.op.local
         t = local[self.input_index] if local and self.input_index < len(local) else None
         if t is None:
             return None
-        if self.node.op.name == "mean":               # 1/n with the n of this mean
-            n = max(1, int(np.size(self.input.value) // max(1, np.size(self.node.value))))
-            t = t.replace("{n}", "{%d}" % n)
-        return _fill_local(t, self.node, style, values)
+        return _fill_local(self._with_n(t), self.node, style, values)
+
+    def _with_n(self, t):
+        """@n in a template: how many of the input's elements each output covers (1/n with the n of a mean)."""
+        if "@n" in t:
+            t = t.replace("@n", str(max(1, int(np.size(self.input.value) // max(1, np.size(self.node.value))))))
+        return t
 
     def _vjp(self, style, values):
         node, i = self.node, self.input_index
@@ -182,10 +185,7 @@ class BackwardStep:
         vf = vjp_form(node.op.name, i, shapes)
         if vf is None:
             return None
-        t = vf[0] if style != "text" else vf[1]
-        if node.op.name == "mean":
-            n = max(1, int(np.size(self.input.value) // max(1, np.size(node.value))))
-            t = t.replace("@n", str(n))
+        t = self._with_n(vf[0] if style != "text" else vf[1])
         g = self._v(self.upstream, style) if values else derivative(self.root.name, node.out.name, _T(style))
         if values and F.scalar_like(self.upstream) and g.startswith("-") and style != "text":
             g = f"({g})"

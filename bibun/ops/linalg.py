@@ -1,7 +1,7 @@
 """Matrix products. 1-D operands follow NumPy's matmul rules; batch broadcasting is the engine's sum_to."""
 import numpy as np
 
-from ._registry import defop
+from ._registry import PRODUCT, SUM, defop
 from ._wrap import binary, nary
 
 
@@ -41,11 +41,20 @@ def _linear_grad_b(xp, g, out, x, w, b=None):
 
 
 L = "linalg"
+# the gradients a product passes back read as matrix products: ∂L/∂W = (∂L/∂z) xᵀ for z = W x
 matmul = binary(defop("matmul", np.matmul, (_mm_grad_a, _mm_grad_b), kind=L, symbol="@",
-                      local=("@1^\\top", "@0^\\top"), grad_name="MmBackward0"))
+                      local=("@1^\\top", "@0^\\top"), grad_name="MmBackward0",
+                      forward=(r"@(0) \, @(1)", "@(0) @ @(1)", PRODUCT),
+                      vjp_text=((r"@g \, @1^{\top}", "@g @1ᵀ"), (r"@0^{\top} \, @g", "@0ᵀ @g")),
+                      by_ndim={(1, 1): dict(forward=(r"@(0)^{\top} \, @(1)", "@(0) @ @(1)", PRODUCT),    # hᵀq
+                                            vjp_text=((r"@g \, @1", "@g·@1"), (r"@g \, @0", "@g·@0"))),
+                               (1, None): dict(vjp_text=((r"@1 \, @g", "@1 @g"), (r"@0 \, @g^{\top}", "@0 @gᵀ")))}))
 dot = binary(defop("dot", np.dot, (lambda xp, g, out, a, b: g * b, lambda xp, g, out, a, b: g * a),
-                   kind=L, symbol=r"\cdot", local=("@1", "@0")))
+                   kind=L, symbol=r"\cdot", local=("@1", "@0"), forward=(r"@(0) \cdot @(1)", "@(0)·@(1)", PRODUCT),
+                   vjp_text=(("@g @1", "@g·@1"), ("@g @0", "@g·@0"))))
 # fused x @ W.T + b, the body of nn.Linear: one node instead of three
 linear = nary(defop("linear", _linear,
                     (lambda xp, g, out, x, w, b=None: g @ w, _linear_grad_w, _linear_grad_b),
-                    kind=L, symbol="linear", local=("W", "x^\\top", "1"), grad_name="AddmmBackward0"))
+                    kind=L, symbol="linear", label=r"\mathrm{linear}", local=("W", "x^\\top", "1"),
+                    grad_name="AddmmBackward0", forward=(r"@(0) @(1)^{\top} + @2", "@(0) @(1)ᵀ + @2", SUM),
+                    vjp_text=(("@g @1", "@g @1"), (r"@g^{\top} @0", "@gᵀ @0"), (r"\sum @g", "sum(@g)"))))

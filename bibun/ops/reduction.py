@@ -1,7 +1,7 @@
 """Reductions and normalisations along axes. Axes arrive normalised: a tuple of non-negative ints, or None."""
 import numpy as np
 
-from ._registry import defop
+from ._registry import ATOM, defop
 from ._wrap import unary
 
 
@@ -67,11 +67,14 @@ def _mean(a, axis=None, keepdims=False):
 R = "reduction"
 sum = unary(defop("sum", _sum,
                   lambda xp, g, out, a, axis=None, keepdims=False: _expand(xp, g, a.shape, axis, keepdims),
-                  kind=R, symbol=r"\sum", local=("1",), grad_name_dim="SumBackward1"))
+                  kind=R, symbol=r"\sum", label=r"\Sigma", local=("1",), grad_name_dim="SumBackward1",
+                  forward=(r"\sum @0", "sum(@0)", ATOM), vjp_text=((r"@g \mathbf{1}", "@g·1"),)))
 mean = unary(defop("mean", _mean,
                    lambda xp, g, out, a, axis=None, keepdims=False:
                    _expand(xp, g, a.shape, axis, keepdims) / _count(a.shape, axis),
-                   kind=R, symbol="mean", local=(r"\frac{1}{n}",), grad_name_dim="MeanBackward1"))
+                   kind=R, symbol="mean", label=r"\mathrm{mean}", local=(r"\frac{1}{@n}",),
+                   grad_name_dim="MeanBackward1", forward=(r"\mathrm{mean}(@0)", "mean(@0)", ATOM),
+                   vjp_text=((r"\frac{@g}{@n}", "@g/@n"),)))
 amax = unary(defop("amax", lambda a, axis=None, keepdims=False: np.max(a, axis=axis, keepdims=keepdims),
                    _extreme_grad, kind=R, symbol=r"\max", local=(r"[@0 = \max]",), grad_name="MaxBackward1"))
 amin = unary(defop("amin", lambda a, axis=None, keepdims=False: np.min(a, axis=axis, keepdims=keepdims),
@@ -86,11 +89,14 @@ min_dim = unary(defop("min_dim", lambda a, axis, keepdims=False: np.min(a, axis=
 logsumexp = unary(defop("logsumexp", _logsumexp,
                         lambda xp, g, out, a, axis=None, keepdims=False:
                         _expand(xp, g, a.shape, axis, keepdims) * xp.exp(a - _expand(xp, out, a.shape, axis, keepdims)),
-                        kind=R, symbol="logsumexp", local=(r"\mathrm{softmax}(@0)",)))
+                        kind=R, symbol="logsumexp", label=r"\mathrm{logsumexp}", local=(r"\mathrm{softmax}(@0)",),
+                        forward=(r"\log\sum\exp(@0)", "logsumexp(@0)", ATOM)))
 softmax = unary(defop("softmax", _softmax,
                       lambda xp, g, out, a, axis: out * (g - xp.sum(g * out, axis=axis, keepdims=True)),
-                      kind=R, symbol="softmax", local=(r"\mathrm{diag}(s) - s s^\top",)))
+                      kind=R, symbol="softmax", label=r"\mathrm{softmax}", local=(r"\mathrm{diag}(s) - s s^\top",),
+                      forward=(r"\mathrm{softmax}(@0)", "softmax(@0)", ATOM)))
 log_softmax = unary(defop("log_softmax", _log_softmax,
                           lambda xp, g, out, a, axis: g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),
-                          kind=R, symbol="log softmax", local=(r"I - \mathbf{1} s^\top",),
-                          grad_name="LogSoftmaxBackward0"))
+                          kind=R, symbol="log softmax", label=r"\log\mathrm{softmax}",
+                          local=(r"I - \mathbf{1} s^\top",), grad_name="LogSoftmaxBackward0",
+                          forward=(r"\log\mathrm{softmax}(@0)", "log_softmax(@0)", ATOM)))

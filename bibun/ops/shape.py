@@ -1,7 +1,7 @@
 """Shape primitives: they move numbers around, so their VJPs move the gradient back."""
 import numpy as np
 
-from ._registry import defop
+from ._registry import POWER, defop
 from ._wrap import nary, unary
 
 
@@ -30,7 +30,9 @@ reshape = unary(defop("reshape", lambda a, shape: np.reshape(a, shape),
                       kind=S, symbol="reshape", local=("1",), grad_name="ViewBackward0"))
 permute = unary(defop("permute", lambda a, axes: np.transpose(a, axes),
                       lambda xp, g, out, a, axes: xp.transpose(g, tuple(np.argsort(axes))),
-                      kind=S, symbol="permute", local=("1",), grad_name="PermuteBackward0"))
+                      kind=S, symbol="permute", local=("1",), grad_name="PermuteBackward0",
+                      vjp_text=((r"@g^{\top}", "@gᵀ"),),
+                      by_ndim={(2,): dict(forward=(r"@(0)^{\top}", "@(0)ᵀ", POWER), label=r"a^{\top}")}))   # W.T
 broadcast_to = unary(defop("broadcast_to", lambda a, shape: np.broadcast_to(a, shape),
                            lambda xp, g, out, a, shape: g,
                            kind=S, symbol="expand", local=("1",), grad_name="ExpandBackward0"))
