@@ -58,6 +58,8 @@ for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "ab
               "log_softmax", "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "t",
               "add", "sub", "mul", "div", "allclose", "equal", "all", "any", "clone", "detach"):
     globals()[_name] = _method(_name)
+# the elementwise ops take any array-like input themselves: bind them directly, one call less
+from .ops.elementwise import exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, neg, reciprocal  # noqa: E402
 subtract, multiply, divide, negative, absolute = sub, mul, div, neg, abs
 del _name
 

@@ -326,51 +326,43 @@ class Tensor:
     def contiguous(self, memory_format=None):
         return self
 
-    # -- arithmetic ----------------------------------------------------------------------------------
-    def __add__(self, other):
-        return E.add(self, other)
+    # -- arithmetic (a method that is exactly an op is the op itself: one call less per operation) --
+    __add__ = E.add
 
     def __radd__(self, other):
         return E.add(other, self)
 
-    def __sub__(self, other):
-        return E.sub(self, other)
+    __sub__ = E.sub
 
     def __rsub__(self, other):
         return E.sub(other, self)
 
-    def __mul__(self, other):
-        return E.mul(self, other)
+    __mul__ = E.mul
 
     def __rmul__(self, other):
         return E.mul(other, self)
 
-    def __truediv__(self, other):
-        return E.div(self, other)
+    __truediv__ = E.div
 
     def __rtruediv__(self, other):
         return E.div(other, self)
 
-    def __pow__(self, other):
-        return E.pow(self, other)
+    __pow__ = E.pow
 
     def __rpow__(self, other):
         return E.pow(other, self)
 
-    def __matmul__(self, other):
-        return L.matmul(self, other)
+    __matmul__ = L.matmul
 
     def __rmatmul__(self, other):
         return L.matmul(other, self)
 
-    def __neg__(self):
-        return E.neg(self)
+    __neg__ = E.neg
 
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return E.abs(self)
+    __abs__ = E.abs
 
     def add(self, other, alpha=1):
         return E.add(self, other if alpha == 1 else other * alpha)
@@ -378,17 +370,13 @@ class Tensor:
     def sub(self, other, alpha=1):
         return E.sub(self, other if alpha == 1 else other * alpha)
 
-    def mul(self, other):
-        return E.mul(self, other)
+    mul = E.mul
 
-    def div(self, other):
-        return E.div(self, other)
+    div = E.div
 
-    def pow(self, exponent):
-        return E.pow(self, exponent)
+    pow = E.pow
 
-    def matmul(self, other):
-        return L.matmul(self, other)
+    matmul = L.matmul
 
     def mm(self, other):
         if self.ndim != 2 or _dim_of(other) != 2:
@@ -402,38 +390,27 @@ class Tensor:
                                f"use matmul (or @) for matrices")
         return L.dot(self, other)
 
-    def neg(self):
-        return E.neg(self)
+    neg = E.neg
 
-    def exp(self):
-        return E.exp(self)
+    exp = E.exp
 
-    def log(self):
-        return E.log(self)
+    log = E.log
 
-    def sqrt(self):
-        return E.sqrt(self)
+    sqrt = E.sqrt
 
-    def sin(self):
-        return E.sin(self)
+    sin = E.sin
 
-    def cos(self):
-        return E.cos(self)
+    cos = E.cos
 
-    def tanh(self):
-        return E.tanh(self)
+    tanh = E.tanh
 
-    def sigmoid(self):
-        return E.sigmoid(self)
+    sigmoid = E.sigmoid
 
-    def relu(self):
-        return E.relu(self)
+    relu = E.relu
 
-    def abs(self):
-        return E.abs(self)
+    abs = E.abs
 
-    def reciprocal(self):
-        return E.reciprocal(self)
+    reciprocal = E.reciprocal
 
     def square(self):
         return E.mul(self, self)
@@ -445,11 +422,9 @@ class Tensor:
 
     clip = clamp
 
-    def maximum(self, other):
-        return E.maximum(self, other)
+    maximum = E.maximum
 
-    def minimum(self, other):
-        return E.minimum(self, other)
+    minimum = E.minimum
 
     # -- reductions ------------------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
