@@ -19,6 +19,8 @@ Workloads:
                CrossEntropyLoss, SGD lr .1, batch 128, one epoch; also peak memory
                (needs Debian's dataset-fashion-mnist, or BIBUN_FASHION_MNIST_DIR)
   op-overhead  999 elementwise ops (mul, add, tanh) on 4 numbers + sum, forward and backward: us per op
+  mnist-mlp-shared  mnist-mlp with the data wrapped by from_numpy (shared) instead of copied by tensor()
+                    (not in the default set: it shows what the copy costs in peak memory)
 """
 import argparse
 import importlib
@@ -31,7 +33,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORKLOADS = ("blobs", "circles", "mnist-mlp", "op-overhead")
+WORKLOADS = ("blobs", "circles", "mnist-mlp", "op-overhead", "mnist-mlp-shared")
 
 
 def _data(kind):
@@ -69,17 +71,18 @@ CONFIGS = {
     "circles": dict(sizes=(2, 4, 1), act="Sigmoid", epochs=1000, batch=4, lr=0.5, loss="bce"),
     "mnist-mlp": dict(sizes=(784, 256, 10), act="ReLU", epochs=1, batch=128, lr=0.1, loss="ce"),
 }
+CONFIGS["mnist-mlp-shared"] = dict(CONFIGS["mnist-mlp"], share=True)
 
 
 def train(engine, workload):
     """The chapter's loop, against `engine` ('bibun' or 'torch')."""
     cfg = CONFIGS[workload]
-    X, y = _data(workload)
+    X, y = _data("mnist" if workload.startswith("mnist") else workload)
     lib = importlib.import_module(engine)
     nn = lib.nn
     data = importlib.import_module(engine + ".utils.data")
     lib.manual_seed(1)
-    Xt, yt = lib.tensor(X), lib.tensor(y)
+    Xt, yt = (lib.from_numpy(X), lib.from_numpy(y)) if cfg.get("share") else (lib.tensor(X), lib.tensor(y))
     linears = [nn.Linear(i, o) for i, o in zip(cfg["sizes"][:-1], cfg["sizes"][1:])]
     layers = []
     for lin in linears[:-1]:
@@ -138,7 +141,7 @@ def _subprocess(workload, engine):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("workloads", nargs="*", default=list(WORKLOADS))
+    ap.add_argument("workloads", nargs="*", default=list(WORKLOADS[:4]))
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--one", nargs=2, metavar=("WORKLOAD", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
