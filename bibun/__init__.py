@@ -66,8 +66,9 @@ del _name
 
 def __getattr__(name):
     # the layers above the core load on first use, so `import bibun` needs NumPy alone:
-    # bibun.explain(...) explains a computation, bibun.viz draws
-    if name in ("explain", "viz"):
+    # bibun.explain(...) explains a computation, bibun.viz draws, bibun.workbench trains and reports,
+    # bibun.datasets loads data
+    if name in ("explain", "viz", "workbench", "datasets"):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'bibun' has no attribute {name!r}")
