@@ -747,6 +747,17 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bool": "BoolTensor"}
 
 
+def zero_grads(params, set_to_none=True):
+    """What Module.zero_grad and Optimizer.zero_grad do: drop each .grad (or fill it with zeros)."""
+    for p in params:
+        if p._grad is not None:
+            if set_to_none:
+                p._grad = None
+            else:
+                p._grad._data[...] = 0
+                p._grad._version = 0
+
+
 def _int_grad_message(a):
     from ._print import format_tensor
     shown = format_tensor(a.reshape(-1)[:4] if a.size > 4 else a)

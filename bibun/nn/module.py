@@ -8,7 +8,7 @@ import collections.abc
 
 import numpy as np
 
-from .._tensor import Parameter, Tensor
+from .._tensor import Parameter, Tensor, zero_grads
 from ..autograd.grad_mode import no_grad
 
 
@@ -140,13 +140,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for _, p in self.named_parameters():
-            if p._grad is not None:
-                if set_to_none:
-                    p._grad = None
-                else:
-                    p._grad._data[...] = 0
-                    p._grad._version = 0
+        zero_grads((p for _, p in self.named_parameters()), set_to_none)
 
     def apply(self, fn):
         for m in self.children():

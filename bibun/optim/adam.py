@@ -3,7 +3,6 @@ import math
 
 import numpy as np
 
-from ..autograd import version_counter
 from .optimizer import Optimizer
 
 
@@ -17,16 +16,11 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))
 
-    def _update_group(self, group):
+    def _update_group(self, group, ready):
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        skipped = 0
-        for p in group["params"]:
-            gt = p._grad
-            if gt is None:
-                skipped += 1
-                continue
-            gt._version = _STEPPED            # used by a step: backward adding onto it means no zero_grad()
-            g = -gt._data if group["maximize"] else gt._data
+        for p, g in ready:
+            if group["maximize"]:
+                g = -g
             x = p._data
             if wd and self._decoupled:
                 x *= 1 - lr * wd
@@ -49,11 +43,6 @@ class Adam(Optimizer):
                 v = st["max_exp_avg_sq"]
             denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + eps
             x -= (lr / (1 - b1 ** t)) * m / denom
-            p._version = version_counter.tick()
-        return skipped
-
-
-_STEPPED = version_counter.STEPPED
 
 
 class AdamW(Adam):

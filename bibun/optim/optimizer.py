@@ -7,7 +7,10 @@ import copy
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, zero_grads
+from ..autograd import version_counter
+
+_STEPPED = version_counter.STEPPED
 
 
 class Optimizer:
@@ -46,14 +49,7 @@ class Optimizer:
         self._count = sum(len(g["params"]) for g in self.param_groups)
 
     def zero_grad(self, set_to_none=True):
-        for g in self.param_groups:
-            for p in g["params"]:
-                if p._grad is not None:
-                    if set_to_none:
-                        p._grad = None
-                    else:
-                        p._grad._data[...] = 0
-                        p._grad._version = 0
+        zero_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
 
     def step(self, closure=None):
         loss = None
@@ -62,11 +58,25 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         skipped = 0
-        for g in self.param_groups:
-            skipped += self._update_group(g) or 0
+        for group in self.param_groups:
+            ready = []
+            for p in group["params"]:
+                gt = p._grad
+                if gt is None:
+                    skipped += 1
+                    continue
+                gt._version = _STEPPED      # used by a step: backward adding onto it means no zero_grad()
+                ready.append((p, gt._data))
+            self._update_group(group, ready)
+            for p, _ in ready:
+                p._version = version_counter.tick()
         if skipped and not self._warned:
             self._warn_no_grad(skipped)
         return loss
+
+    def _update_group(self, group, ready):
+        """Update in place each parameter of `group` in `ready`, a list of (parameter, gradient array)."""
+        raise NotImplementedError
 
     _warned = False
 
@@ -92,9 +102,6 @@ class Optimizer:
                    f"the loss: check that forward() uses every layer you created (or freeze the ones you leave "
                    f"out with requires_grad_(False)).")
         warnings.warn(msg, UserWarning, stacklevel=3)
-
-    def _update_group(self, group):
-        raise NotImplementedError
 
     def state_dict(self):
         index = {}

@@ -1,5 +1,4 @@
 """Stochastic gradient descent, with PyTorch's momentum, dampening, nesterov and weight decay."""
-from ..autograd import version_counter
 from .optimizer import Optimizer
 
 
@@ -12,21 +11,13 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize))
 
-    def _update_group(self, group):
+    def _update_group(self, group, ready):
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
-        plain = not (momentum or wd or group["maximize"])
-        skipped = 0
-        for p in group["params"]:
-            gt = p._grad
-            if gt is None:
-                skipped += 1
-                continue
-            gt._version = _STEPPED             # used by a step: backward adding onto it means no zero_grad()
-            g = gt._data
-            if plain:                          # the chapter's case: p -= lr * g, nothing else
+        if not (momentum or wd or group["maximize"]):
+            for p, g in ready:                 # the chapter's case: p -= lr * g, nothing else
                 p._data -= lr * g
-                p._version = version_counter.tick()
-                continue
+            return
+        for p, g in ready:
             if group["maximize"]:
                 g = -g
             if wd:
@@ -41,8 +32,3 @@ class SGD(Optimizer):
                     buf += (1 - group["dampening"]) * g
                 g = g + momentum * buf if group["nesterov"] else buf
             p._data -= lr * g
-            p._version = version_counter.tick()
-        return skipped
-
-
-_STEPPED = version_counter.STEPPED
