@@ -857,3 +857,29 @@ def test_bibun_numpy_is_numpy_on_arrays_and_traces_tensors(name):
     g = bibun.grad(s)(x)
     assert isinstance(g, np.ndarray)
     np.testing.assert_allclose(g, _fd_jacobian(s, x).reshape(-1), rtol=1e-6, atol=1e-8)
+
+
+def test_mixed_dtype_arithmetic_promotes_as_pytorch_does():
+    # literal cases (NumPy alone would give float64 for the first three)
+    assert (bibun.tensor([1.0, 2.0]) + bibun.tensor([1, 2])).dtype == bibun.float32
+    assert (bibun.tensor([1.0, 2.0]) * bibun.tensor(2.5, dtype=bibun.float64)).dtype == bibun.float32
+    assert (bibun.tensor([1, 2], dtype=bibun.int32) + bibun.tensor(2.5)).dtype == bibun.float32
+    assert (bibun.tensor([1, 2]) + bibun.tensor(2.5, dtype=bibun.float64)).dtype == bibun.float64
+    assert (bibun.tensor([1, 2], dtype=bibun.uint8) + bibun.tensor(300)).dtype == bibun.uint8
+    w = bibun.tensor([1.0, 2.0], requires_grad=True)
+    (w * bibun.tensor([3, 4])).sum().backward()
+    assert w.grad.dtype == bibun.float32 and w.grad.tolist() == [3.0, 4.0]
+
+
+def test_mixed_dtype_promotion_matches_pytorch_for_every_pair():
+    torch = pytest.importorskip("torch", reason="PyTorch not installed: cross-checks against it skipped")
+    import itertools
+    names = ["float32", "float64", "int64", "int32", "uint8", "bool"]
+    for da, db in itertools.product(names, names):
+        for a0, b0 in itertools.product([True, False], repeat=2):
+            va = np.array(1 if a0 else [1, 2]).astype(da)
+            vb = np.array(1 if b0 else [1, 2]).astype(db)
+            for op in ("add", "mul", "div"):
+                want = getattr(torch, op)(torch.tensor(va), torch.tensor(vb)).dtype
+                got = getattr(bibun, op)(bibun.tensor(va), bibun.tensor(vb)).dtype
+                assert str(want) == f"torch.{got.name}", (op, da, a0, db, b0)

@@ -41,18 +41,49 @@ def unary(op, floating=False):
     return f
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_PROMOTED = {}
+
+
+def _torch_dtype(da, db, a0, b0):
+    """PyTorch's result dtype for two tensors of dtypes da, db (a0/b0: 0-d). A 0-d tensor decides only when it
+    is of a higher category (bool < integer < float) than the others; across categories the higher one's
+    dtype wins (float32 + int64 -> float32), within one the wider (NumPy's promotion)."""
+    def promote(x, y):
+        cx, cy = _CATEGORY[x.kind], _CATEGORY[y.kind]
+        return (x if cx > cy else y) if cx != cy else np.promote_types(x, y)
+    if a0 == b0:
+        return promote(da, db)
+    dim, zero = (db, da) if a0 else (da, db)
+    return zero if _CATEGORY[zero.kind] > _CATEGORY[dim.kind] else dim
+
+
+def _promote(ad, bd):
+    """The two arrays cast to PyTorch's result dtype (cached per pair of dtypes and 0-d-ness)."""
+    key = (ad.dtype, bd.dtype, ad.ndim == 0, bd.ndim == 0)
+    target = _PROMOTED.get(key)
+    if target is None:
+        target = _PROMOTED[key] = _torch_dtype(*key)
+    return (ad if ad.dtype == target else ad.astype(target)), (bd if bd.dtype == target else bd.astype(target))
+
+
 def binary(op):
     T = _registry._TENSOR_TYPES
 
     def f(a, b):
         if type(a) in T and type(b) in T:          # the common case: two tensors
-            return apply(op, (a, b), (a._data, b._data), None, (a.requires_grad, b.requires_grad))
+            ad, bd = a._data, b._data
+            if ad.dtype is not bd.dtype:            # mixed dtypes: promote as PyTorch does, not as NumPy
+                ad, bd = _promote(ad, bd)
+            return apply(op, (a, b), (ad, bd), None, (a.requires_grad, b.requires_grad))
         a, ad = operand(a)
         b, bd = operand(b)
         if type(bd) is float and ad.dtype.kind in "biu":     # int tensor op 2.5 -> float32, as PyTorch
             ad = ad.astype(np.float32)
         elif type(ad) is float and bd.dtype.kind in "biu":
             bd = bd.astype(np.float32)
+        elif type(ad) is np.ndarray and type(bd) is np.ndarray and ad.dtype is not bd.dtype:
+            ad, bd = _promote(ad, bd)
         return apply(op, (a, b), (ad, bd))
     f.__name__ = op.name
     op.traced = f
