@@ -323,3 +323,15 @@ def test_init_functions():
     assert w.sum().item() == 0
     nn.init.normal_(w, 0.0, 2.0)
     assert w.numpy().std() == pytest.approx(2.0, rel=0.05)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_on_one_unbatched_sample(reduction):
+    z = bibun.tensor([1.0, 2.0, 0.5], requires_grad=True)
+    loss = nn.functional.cross_entropy(z, bibun.tensor(1), reduction=reduction)
+    assert loss.shape == ()
+    expected = np.log(np.exp([1.0, 2.0, 0.5]).sum()) - 2.0
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    loss.backward()
+    p = np.exp([1.0, 2.0, 0.5]) / np.exp([1.0, 2.0, 0.5]).sum()
+    np.testing.assert_allclose(z.grad.numpy(), p - np.eye(3)[1], rtol=1e-6)

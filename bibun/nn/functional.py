@@ -190,8 +190,14 @@ def _class_targets(input, target, name):
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     _check_reduction(reduction)
     z = _t(input)
+    if z.ndim == 1:                  # one unbatched sample: scores (C,) and a 0-d class index, as PyTorch allows
+        t = _t(target)
+        if t.ndim == 0:
+            loss = cross_entropy(z.unsqueeze(0), t.reshape(1), weight, ignore_index, reduction, label_smoothing)
+            return loss.reshape(()) if reduction == "none" else loss
     if z.ndim != 2:
-        raise ValueError(f"cross_entropy: expected input of shape (N, C) with raw class scores, got {tuple(z.shape)}")
+        raise ValueError(f"cross_entropy: expected input of shape (N, C) with raw class scores (or (C,) with a 0-d "
+                         f"target for one sample), got {tuple(z.shape)}")
     t = _class_targets(z, target, "cross_entropy")
     if z.grad_fn is not None and z.grad_fn.op is _SOFTMAX:
         _warn_squashed("cross_entropy", "softmax", "nn.Softmax() layer or the .softmax()", "NLLLoss on .log()")
