@@ -335,3 +335,11 @@ def test_cross_entropy_on_one_unbatched_sample(reduction):
     loss.backward()
     p = np.exp([1.0, 2.0, 0.5]) / np.exp([1.0, 2.0, 0.5]).sum()
     np.testing.assert_allclose(z.grad.numpy(), p - np.eye(3)[1], rtol=1e-6)
+
+
+def test_cross_entropy_with_every_target_ignored_is_nan_with_zero_gradient():
+    z = bibun.zeros(2, 3, requires_grad=True)
+    loss = nn.functional.cross_entropy(z, bibun.tensor([-100, -100]))
+    assert np.isnan(loss.item())
+    loss.backward()
+    assert z.grad.tolist() == [[0.0] * 3] * 2

@@ -82,7 +82,8 @@ def _nll(logp, target, reduction="mean", ignore_index=-100):
     picked = np.take_along_axis(logp, np.expand_dims(t, 1), axis=1).squeeze(1)
     l = np.where(keep, -picked, 0).astype(logp.dtype, copy=False)
     if reduction == "mean":
-        return (l.sum() / max(int(keep.sum()), 1)).astype(logp.dtype)
+        n = int(keep.sum())           # every target ignored: the mean of nothing is NaN, as in PyTorch
+        return np.asarray(l.sum() / n if n else np.nan, dtype=logp.dtype)
     return _reduce(l, reduction)
 
 
