@@ -14,7 +14,7 @@ import numpy as np
 from . import _dtype
 from ._print import format_tensor
 from .autograd import engine, grad_mode, version_counter
-from .ops import elementwise as E, linalg as L, losses as _losses, reduction as R, shape as S
+from .ops import elementwise as E, linalg as L, reduction as R, shape as S
 from .ops import _registry
 
 _new = object.__new__

@@ -63,8 +63,6 @@ class DataLoader:
         self.collate_fn = collate_fn
         self.num_workers = num_workers
         self._source = _tensor_source(dataset) if collate_fn is None and sampler is None else None
-        _wrap = Tensor._wrap
-        self._wrap = _wrap
 
     def __len__(self):
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)
@@ -87,7 +85,7 @@ class DataLoader:
             arrays, idx = self._source
             if idx is not None:
                 order = idx if order is None else idx[order]
-            wrap = self._wrap
+            wrap = Tensor._wrap
             if order is None:
                 for i in range(0, stop, bs):
                     yield [wrap(a[i:i + bs].copy()) for a in arrays]
