@@ -66,7 +66,10 @@ _values_indices = collections.namedtuple("return_types", ["values", "indices"])
 
 
 class Tensor:
-    __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_version", "_changed_by", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_version", "_changed_by", "_past", "__weakref__")
+    # _changed_by: what changed it in place last (for error messages); _past: (clock, tensor) where an
+    # in-place op under grad mode gave it a new history, the tensor as it was before (see engine._inputs_then).
+    # Both are set only by in-place changes and read only when something went wrong or changed.
     __array_priority__ = 1000          # ndarray <op> Tensor calls our reflected op: a Tensor, never an object array
     __hash__ = object.__hash__          # == is elementwise, so identity hashing (optimizer state is keyed by tensor)
 
@@ -582,19 +585,19 @@ class Tensor:
 
     def __setitem__(self, key, value):
         key = _key(key)
-        if grad_mode._enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
+        if grad_mode.is_grad_enabled() and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
             self._check_inplace("[...] =", key)
             if not isinstance(value, Tensor):          # a constant: no gradient flows where it lands
                 value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
             keep = np.ones(self._data.shape, dtype=self._data.dtype)
             keep[key] = 0
-            base = self._alias() * Tensor._wrap(keep)
+            before = self._alias()
             put = S.scatter_add(S.broadcast_to(value, shape=self._data[key].shape), shape=self._data.shape, key=key)
-            self._rebase(base + put, "[...] =")
+            self._rebase(before, before * Tensor._wrap(keep) + put, "[...] =")
             return
         self._check_inplace("[...] =")
         self._data[key] = value._data if isinstance(value, Tensor) else value
-        self._version = version_counter.tick(self, '[...] =')
+        self._changed("[...] =")
 
     # -- comparisons: bool tensors, never part of the graph ---------------------------------------------
     def _cmp(self, other, f):
@@ -643,7 +646,7 @@ class Tensor:
 
     # -- in place ------------------------------------------------------------------------------------
     def _check_inplace(self, what, key=None):
-        if self.grad_fn is None and self.requires_grad and grad_mode._enabled:
+        if self.grad_fn is None and self.requires_grad and grad_mode.is_grad_enabled():
             raise RuntimeError(_leaf_inplace_message(self, what, key))
 
     def _alias(self):
@@ -652,28 +655,40 @@ class Tensor:
         t = Tensor._wrap(self._data, self.requires_grad)
         t.grad_fn = self.grad_fn
         t._version = self._version
+        t._past = getattr(self, "_past", None)
         return t
 
-    def _rebase(self, new, what):
-        """Make this tensor the result of an out-of-place op (an in-place op under grad mode), computed
-        from `self._alias()`. The old array is left as it was; the clock ticks, so a node that took
-        `self` as an input earlier refuses to backpropagate (its gradient would go to the new history)."""
+    def _changed(self, what, made_by=None):
+        """Tick the in-place clock for a change to this tensor; an op whose backward reads this tensor as
+        its output (exp, tanh, sigmoid...) now refuses to run, as PyTorch's does."""
+        fn = self.grad_fn
+        self._version = v = version_counter.tick(self, what, made_by)
+        if fn is not None:
+            fn.out_changed = what
+        return v
+
+    def _rebase(self, before, new, what):
+        """Make this tensor the result `new` of an out-of-place op (an in-place op under grad mode),
+        computed from `before = self._alias()`. The old array is left as it was, and nodes that took
+        `self` as an input earlier still backpropagate into the history they saw (`_past`)."""
         made_by = self.grad_fn.op.name if self.grad_fn is not None else None    # before it changes
+        self._changed(what, made_by or "")
+        self._past = (self._version, before)
         self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
-        self._version = version_counter.tick(self, what, made_by or "")
         return self
 
     def _inplace(self, op, other, what):
         self._check_inplace(what)
         o = other._data if isinstance(other, Tensor) else other
-        if grad_mode._enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
-            return self._rebase(op(self._alias(), other), what)
+        if grad_mode.is_grad_enabled() and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            before = self._alias()
+            return self._rebase(before, op(before, other), what)
         if isinstance(o, np.ndarray) and np.broadcast_shapes(o.shape, self._data.shape) != self._data.shape:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(np.broadcast_shapes(o.shape, self._data.shape))}")
         d = self._data
         _INPLACE[op](d, o, out=d, casting="unsafe")
-        self._version = version_counter.tick(self, what)
+        self._changed(what)
         return self
 
     def __iadd__(self, other):
@@ -703,13 +718,13 @@ class Tensor:
     def clamp_(self, min=None, max=None):
         self._check_inplace("clamp_")
         np.clip(self._data, _scalar(min), _scalar(max), out=self._data)
-        self._version = version_counter.tick(self, 'clamp_()')
+        self._changed('clamp_()')
         return self
 
     def fill_(self, value):
         self._check_inplace("fill_")
         self._data[...] = _scalar(value)
-        self._version = version_counter.tick(self, 'fill_()')
+        self._changed('fill_()')
         return self
 
     def zero_(self):
@@ -723,7 +738,7 @@ class Tensor:
         except ValueError:
             raise RuntimeError(f"copy_: the source of shape {list(np.shape(s))} cannot be broadcast to "
                                f"the destination of shape {list(self.shape)}") from None
-        self._version = version_counter.tick(self, 'copy_()')
+        self._changed('copy_()')
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
@@ -737,7 +752,7 @@ class Tensor:
     def _fill_random(self, values):
         self._check_inplace("init")
         self._data[...] = values
-        self._version = version_counter.tick(self, 'init')
+        self._changed('init')
         return self
 
 
@@ -875,7 +890,9 @@ engine.Tensor = Tensor
 
 
 # -- creation ----------------------------------------------------------------------------------------
-def _infer(data):
+def _infer(data, dtype=None):
+    """A fresh array for `data`, converted straight to `dtype` when one is given (never through float32:
+    tensor(0.1, dtype=float64) is exactly 0.1)."""
     if isinstance(data, Tensor):
         return data._data.copy()
     if isinstance(data, np.ndarray):
@@ -883,6 +900,8 @@ def _infer(data):
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
         data = [x._data if isinstance(x, Tensor) else x for x in data]
     a = np.array(data)
+    if dtype is not None and a.dtype.kind in "fiub":
+        return np.array(data, dtype=dtype)
     if a.dtype == np.float64 and not isinstance(data, np.generic):
         a = a.astype(np.float32)
     elif a.dtype.kind in "iu" and not isinstance(data, np.generic):
@@ -895,7 +914,7 @@ def _infer(data):
 
 def tensor(data, dtype=None, requires_grad=False, device=None):
     """A new tensor holding a copy of `data` (Python floats become float32, ints int64)."""
-    a = _infer(data)
+    a = _infer(data, None if dtype is None else _dtype.to_np(dtype))
     if dtype is not None:
         a = a.astype(_dtype.to_np(dtype), copy=False)
     _dtype.from_np(a.dtype)

@@ -1,6 +1,8 @@
 """Function transforms over the same engine: grad and value_and_grad (HIPS autograd / JAX style),
 jacobian and hessian. Arguments may be NumPy arrays, Python floats or Tensors; gradients come back
 in the same kind as the argument they belong to."""
+import threading
+
 import numpy as np
 
 from . import _tensor
@@ -22,14 +24,33 @@ def _leaf(x):
     return Tensor._wrap(a, True), False
 
 
+# how many transforms this thread is inside: a transform called inside another keeps its gradients
+# connected to the outer one's tensors (create_graph), since the function may close over them, as in
+# grad(lambda x: x * grad(lambda y: x * y)(2.0)); each call still differentiates only with respect to
+# its own fresh leaves, so the two never mix up (no "perturbation confusion")
+_depth = threading.local()
+
+
+def _inside():
+    return getattr(_depth, "n", 0) > 0
+
+
+class _Level:
+    def __enter__(self):
+        _depth.n = getattr(_depth, "n", 0) + 1
+
+    def __exit__(self, *exc):
+        _depth.n -= 1
+
+
 def _argnums(argnum, argnums):
     n = argnums if argnums is not None else argnum
     return (n,) if isinstance(n, int) else tuple(n)
 
 
-def _back(like, g):
-    """Return `g` in the kind of the argument it is the gradient of."""
-    if isinstance(like, Tensor):
+def _back(like, g, nested):
+    """Return `g` in the kind of the argument it is the gradient of (a Tensor inside another transform)."""
+    if nested or isinstance(like, Tensor):
         return g
     return g._data if np.ndim(like) else g._data[()]
 
@@ -41,12 +62,14 @@ def value_and_grad(fun, argnum=0, argnums=None):
     def wrapped(*args, **kwargs):
         args = list(args)
         originals = [args[i] for i in nums]
-        nested = False
+        nested = _inside()
         for i in nums:
             args[i], outer = _leaf(args[i])
             nested |= outer
-        with enable_grad():
+        with enable_grad(), _Level():
             out = fun(*args, **kwargs)
+        if not isinstance(out, Tensor) and np.ndim(out) == 0 and np.isrealobj(out):
+            out = Tensor._wrap(np.asarray(out, dtype=np.float64))   # does not depend on the arguments: 0
         if not isinstance(out, Tensor) or np.size(out._data) != 1:
             shape = np.shape(out._data if isinstance(out, Tensor) else out)
             raise TypeError(f"grad requires a function that returns one number, but it returned an array of "
@@ -57,7 +80,7 @@ def value_and_grad(fun, argnum=0, argnums=None):
         else:
             gs = [None] * len(xs)
         gs = [g if g is not None else Tensor._wrap(np.zeros_like(x._data)) for g, x in zip(gs, xs)]
-        gs = [_back(o, g) for o, g in zip(originals, gs)]
+        gs = [_back(o, g, nested) for o, g in zip(originals, gs)]
         value = out if nested or any(isinstance(o, Tensor) for o in originals) else out._data[()]
         return value, (gs[0] if isinstance(argnums if argnums is not None else argnum, int) else tuple(gs))
     return wrapped
@@ -80,7 +103,8 @@ def jacobian(fun, argnum=0):
         original = args[argnum]
         x, nested = _leaf(original)
         args[argnum] = x
-        with enable_grad():
+        nested |= _inside()
+        with enable_grad(), _Level():
             y = fun(*args)
         y = y if isinstance(y, Tensor) else Tensor._wrap(np.asarray(y))
         rows = []

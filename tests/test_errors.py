@@ -150,14 +150,28 @@ def test_changing_a_saved_tensor_under_no_grad():
 
 
 def test_optimizer_step_between_forward_and_backward():
-    model = nn.Linear(3, 1)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
     opt = bibun.optim.SGD(model.parameters(), lr=0.1)
     x = bibun.randn(5, 3)
     model(x).sum().backward()
     loss = model(x).sum()                    # forward with the old weights
     opt.step()                               # the weights change before this loss's backward
     msg = _raises(RuntimeError, loss.backward)
-    assert "`model.weight`" in msg and "optimizer.step()" in msg and "call backward() before optimizer.step()" in msg
+    assert "`model.2.weight`" in msg and "optimizer.step()" in msg and "call backward() before optimizer.step()" in msg
+
+
+def test_optimizer_step_on_weights_backward_does_not_read():
+    """As in PyTorch: the gradient of x @ W.T + b with respect to W reads x, not W, so stepping W in between
+    is allowed (and the gradient is the one of the forward that ran)."""
+    model = nn.Linear(3, 1)
+    opt = bibun.optim.SGD(model.parameters(), lr=0.1)
+    x = bibun.randn(5, 3)
+    model(x).sum().backward()
+    loss = model(x).sum()
+    opt.step()
+    opt.zero_grad()
+    loss.backward()
+    np.testing.assert_allclose(model.weight.grad.numpy(), x.numpy().sum(0, keepdims=True), rtol=1e-6)
 
 
 # -- reading .grad ----------------------------------------------------------------------------------------------------

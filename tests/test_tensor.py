@@ -397,10 +397,14 @@ def test_inplace_on_non_leaf_is_recorded():
     y.sum().backward()
     assert a.grad.tolist() == [2 * 1.0 * 2 + 1, 2 * 2.0 * 2 + 1]         # d/da (2a + 1) a = 4a + 1
     b = bibun.tensor([1.0, 2.0], requires_grad=True)
-    z = b.exp()
+    z = b.exp() * 1                    # mul's backward does not read its output: it may change in place
     z.mul_(2).add_(b)
     z.sum().backward()
     np.testing.assert_allclose(b.grad.numpy(), 2 * np.exp([1.0, 2.0]) + 1, rtol=1e-6)
+    z = b.exp()                        # exp's backward reads its output: PyTorch refuses, and so do we
+    z.mul_(2)
+    with pytest.raises(RuntimeError, match="output of exp .* `mul_` changed it"):
+        z.sum().backward()
 
 
 def test_setitem_on_non_leaf():

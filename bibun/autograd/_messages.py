@@ -51,8 +51,17 @@ def modified_in_place(node, x):
                 f"forward values must come from the same weights as the backward.")
     return (head + f"but `{what}` changed it after {op.name} used it, so the gradient would be computed from "
             f"the wrong numbers. Fix: write {_out_of_place(name, what)}: an out-of-place op makes a new tensor "
-            f"and leaves the saved one alone. Do not make this error go away by changing it through `.data` or "
-            f"inside no_grad(): the check would pass and the gradient would be silently wrong.")
+            f"and leaves the saved one alone. Do not make this error go away by changing it through `.data`: "
+            f"the check would pass and the gradient would be silently wrong.")
+
+
+def output_modified(node):
+    """The output of `node`, which its backward reads, was changed in place after the op ran."""
+    op, what = node.op, node.out_changed
+    return (f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"the output of {op.name} ({op.grad_name}) is needed to differentiate {op.name}, but `{what}` changed "
+            f"it afterwards, so the gradient would be computed from the wrong numbers. Fix: change a copy "
+            f"instead: `y = y + ...` rather than `y += ...` (or `y = y.clone()` before the in-place change).")
 
 
 def _find_reuse(node, roots):
@@ -122,7 +131,7 @@ def not_connected(t):
     shown, name = _name(t, "this tensor")
     n = name or "loss"
     v = t._version
-    if not grad_mode._enabled:
+    if not grad_mode.is_grad_enabled():
         cause = ("Grad mode is off here: you are inside `with bibun.no_grad():` (or a function decorated with "
                  "it), where nothing is recorded. Compute the loss and call backward() outside it.")
     elif v == version_counter.NO_GRAD:
@@ -160,14 +169,16 @@ def _all_frozen(v):
     return bool(params) and not any(p.requires_grad for _, p in params)
 
 
-_NOT_ZEROED = weakref.WeakSet()          # parameters already warned about: once each, not every step
+# parameters already warned about, once each, not every step; by id, since a WeakSet would compare
+# tensors with their elementwise ==
+_NOT_ZEROED = weakref.WeakValueDictionary()
 
 
 def warn_not_zeroed(t):
     """backward() is adding onto a gradient that an optimizer step already used."""
-    if t in _NOT_ZEROED:
+    if _NOT_ZEROED.get(id(t)) is t:
         return
-    _NOT_ZEROED.add(t)
+    _NOT_ZEROED[id(t)] = t
     name = _errors.name_of(t)
     who = f"`{name}`" if name else f"a parameter of shape {tuple(t._data.shape)}"
     warnings.warn(

@@ -11,12 +11,12 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
-        self._prev = engine.tracer
-        engine.tracer = _Checker(self._prev) if self.check_nan else self._prev
+        prev = engine.current_tracer()
+        self._prev = engine.set_tracer(_Checker(prev) if self.check_nan else prev)
         return self
 
     def __exit__(self, *exc):
-        engine.tracer = self._prev
+        engine.set_tracer(self._prev)
         return False
 
 

@@ -4,16 +4,56 @@ No recursion (a 100,000-op chain works), each node visited once, gradients summe
 dict local to the walk, broadcast gradients reduced in one place (`sum_to`), and what each node
 saved dropped afterwards unless `retain_graph=True`.
 """
+import threading
+
 import numpy as np
 
-from . import _messages, grad_mode, version_counter
+from . import _messages, grad_mode, saved, version_counter
 
 # set by bibun._tensor / bibun.numpy at import time (the engine sits below them)
 Tensor = None
 traced_numpy = None
 raw_numpy = None
-# set by bibun.explain while it records; None costs one comparison per node
+# while some thread records (bibun.explain, detect_anomaly): a _Tracers that hands each event to that
+# thread's own tracer; None otherwise, which costs one comparison per op
 tracer = None
+
+
+class _Tracers:
+    __slots__ = ("by_thread",)
+
+    def __init__(self, by_thread):
+        self.by_thread = by_thread
+
+    def here(self):
+        return self.by_thread.get(threading.get_ident())
+
+    def on_forward(self, op, inputs, params, out):
+        t = self.by_thread.get(threading.get_ident())
+        if t is not None:
+            t.on_forward(op, inputs, params, out)
+
+
+_tracers_lock = threading.Lock()
+
+
+def current_tracer():
+    """This thread's tracer, or None."""
+    t = tracer
+    return t.here() if t is not None else None
+
+
+def set_tracer(t):
+    """Make `t` (an object with on_forward and on_backward, or None) this thread's tracer; return the one
+    it replaces. Other threads' operations never reach it."""
+    global tracer
+    with _tracers_lock:
+        by_thread = dict(tracer.by_thread) if tracer is not None else {}
+        prev = by_thread.pop(threading.get_ident(), None)
+        if t is not None:
+            by_thread[threading.get_ident()] = t
+        tracer = _Tracers(by_thread) if by_thread else None
+    return prev
 
 
 def sum_to(g, shape, xp):
@@ -27,11 +67,31 @@ def sum_to(g, shape, xp):
     return g
 
 
-def _check_versions(node):
-    """Called only when the clock moved since `node` ran: is one of its inputs the tensor that changed?"""
-    for x in node.inputs:
-        if isinstance(x, Tensor) and x._version > node.epoch:
-            raise RuntimeError(_messages.modified_in_place(node, x))
+def _inputs_then(node):
+    """The inputs as they were when `node` ran; called only when the clock moved since.
+
+    An in-place op under grad mode gives a tensor a new history (`Tensor._rebase`) and leaves the old
+    array alone, so a node that used the tensor before still backpropagates into the history it saw.
+    What the node's VJPs read must not have changed since, as PyTorch checks (see `saved`)."""
+    made = node.made_at
+    reads_out, per_vjp = saved.reads(node.op, len(node.inputs))
+    if reads_out and getattr(node, "out_changed", None) is not None:
+        raise RuntimeError(_messages.output_modified(node))
+    read = set()
+    for j, need in enumerate(node.needs):
+        if need:
+            read |= per_vjp[j]
+    then = []
+    for i, x in enumerate(node.inputs):
+        if isinstance(x, Tensor) and x._version > made:
+            if i in read:
+                raise RuntimeError(_messages.modified_in_place(node, x))
+            past = getattr(x, "_past", None)
+            while past is not None and past[0] > made:      # (when it was rebased, the tensor before)
+                x = past[1]
+                past = getattr(x, "_past", None)
+        then.append(x)
+    return tuple(then)
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
@@ -64,13 +124,18 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             starts.append(n)
 
     # how many consumers feed each node reachable from the roots (Kahn's algorithm, no recursion)
+    now = version_counter.now
+    then = {}                     # node -> its inputs as they were when it ran, where the clock moved since
     deps = dict.fromkeys(starts, 0)
     todo = list(starts)
     while todo:
         n = todo.pop()
         if n.inputs is None:
             raise RuntimeError(_messages.freed_graph(n, roots))
-        for x, need in zip(n.inputs, n.needs):
+        ins = n.inputs
+        if n.made_at < now:                         # something changed in place since this op ran
+            ins = then[n] = _inputs_then(n)
+        for x, need in zip(ins, n.needs):
             if need:
                 p = x.grad_fn
                 if p is not None:
@@ -81,10 +146,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         todo.append(p)
     ready = [n for n in starts if deps[n] == 0]
 
-    was_enabled = grad_mode._enabled
-    grad_mode._enabled = create_graph
-    now = version_counter.now
-    tr = tracer
+    was_enabled = grad_mode._set(create_graph)
+    tr = tracer.here() if tracer is not None else None
     try:
         while ready:
             n = ready.pop()
@@ -93,11 +156,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 _accumulate(n.retained(), g, handed, create_graph, wrap)
             if cap_node and n in cap_node:
                 results[cap_node[n]] = g
-            if n.epoch < now:                       # something changed in place since this op ran
-                _check_versions(n)
+            inputs = then.get(n, n.inputs) if then else n.inputs
             op, params = n.op, n.params or _NO_PARAMS
             if create_graph:
-                args = n.inputs
+                args = inputs
                 out = op.traced(*args, **params)
                 if not isinstance(g, Tensor):
                     g = wrap(g)
@@ -107,7 +169,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             vjp = op.vjp
             step = [] if tr is not None else None
             i = -1
-            for x, need in zip(n.inputs, n.needs):
+            for x, need in zip(inputs, n.needs):
                 i += 1
                 if not need:
                     continue
@@ -145,7 +207,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             if not retain_graph:
                 n.inputs = n.datas = n.out = None
     finally:
-        grad_mode._enabled = was_enabled
+        grad_mode._set(was_enabled)
     return results
 
 

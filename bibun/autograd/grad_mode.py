@@ -1,20 +1,35 @@
-"""Grad mode: whether new operations are recorded for backward.
+"""Grad mode: whether new operations are recorded for backward, per thread as in PyTorch.
 
-A module-level flag read on every operation (cheaper than a ContextVar on the hot path); the context
-managers restore the previous value in `finally`, and double as decorators, as PyTorch's do.
+Each thread has its own mode (a new thread starts with it on). The hot path reads one module flag,
+`_enabled`, which is True while no thread has switched recording off; only when some thread has does
+an op look up its own thread's mode. The context managers restore the previous value in `finally`,
+and double as decorators, as PyTorch's do.
 """
 import functools
+import threading
 
-_enabled = True
+_enabled = True               # True: every thread records (the common case, one read per op)
+_off = 0                      # how many threads have recording off now
+_lock = threading.Lock()
+_here = threading.local()     # .on: this thread's mode, when it was ever set
 
 
 def is_grad_enabled():
-    return _enabled
+    """Whether operations run by this thread are recorded."""
+    return _enabled or getattr(_here, "on", True)
 
 
 def _set(mode):
-    global _enabled
-    _enabled = bool(mode)
+    """Set this thread's mode; return the previous one."""
+    global _enabled, _off
+    mode = bool(mode)
+    prev = getattr(_here, "on", True)
+    if mode is not prev:
+        _here.on = mode
+        with _lock:
+            _off += -1 if mode else 1
+            _enabled = _off == 0
+    return prev
 
 
 class _GradMode:
@@ -29,8 +44,7 @@ class _GradMode:
         pass
 
     def __enter__(self):
-        self._prev = _enabled
-        _set(self.mode)
+        self._prev = _set(self.mode)
         return self
 
     def __exit__(self, *exc):
@@ -61,9 +75,8 @@ class set_grad_enabled(_GradMode):
         return object.__new__(cls)
 
     def __init__(self, mode):
-        self._prev = _enabled
         self.mode = bool(mode)
-        _set(mode)
+        self._prev = _set(mode)
 
     def __enter__(self):
         return self

@@ -6,9 +6,10 @@ reference cycles and is freed by reference counting alone as soon as its root go
 
 
 class Node:
-    __slots__ = ("op", "inputs", "datas", "needs", "params", "out", "retained", "epoch", "__weakref__")
+    __slots__ = ("op", "inputs", "datas", "needs", "params", "out", "retained", "made_at", "out_changed",
+                 "__weakref__")
 
-    def __init__(self, op, inputs, datas, needs, params, out, epoch):
+    def __init__(self, op, inputs, datas, needs, params, out, made_at):
         self.op = op                # ops._registry.Op: forward, vjp and teaching text
         self.inputs = inputs        # tuple: Tensors, or Python scalars for constants
         self.datas = datas          # the inputs' arrays as the forward saw them (what the VJPs read)
@@ -16,7 +17,8 @@ class Node:
         self.params = params        # dict of non-tensor arguments (dim, keepdim, shape...) or None
         self.out = out              # the output's ndarray (several VJPs reuse it: exp, tanh, sigmoid)
         self.retained = None        # weakref to the output tensor when it called retain_grad()
-        self.epoch = epoch          # the in-place clock when the op ran (see version_counter)
+        self.made_at = made_at      # the in-place clock when the op ran (see version_counter)
+        # out_changed, set only once the output is changed in place: what changed it (see saved.py)
 
     def name(self):
         """PyTorch's name for this node (what `grad_fn=<...>` prints)."""

@@ -6,7 +6,10 @@ A tensor that was never changed has a version of 0 or below; the value below 0 s
 from, for the error of a loss that is connected to nothing (it costs nothing: the version is set
 anyway when a tensor is made)."""
 
+import threading
+
 now = 0
+_lock = threading.Lock()      # `now += 1` is not atomic: two threads must never take the same value
 
 # versions of tensors never changed in place, by origin (read only to word an error)
 NO_GRAD = -1          # computed by an op while grad mode was off (inside `with no_grad()`)
@@ -22,7 +25,9 @@ def tick(tensor=None, what=None, made_by=None):
     for the error message, with the op that had made the tensor when the change gave it a new history
     (`made_by`), and the version it goes with: an optimizer's step ticks without saying what."""
     global now
-    now += 1
+    with _lock:
+        now += 1
+        v = now
     if what is not None:
-        tensor._changed_by = (what, made_by, now)
-    return now
+        tensor._changed_by = (what, made_by, v)
+    return v

@@ -48,12 +48,11 @@ class tracing:
         self.tracer = tracer
 
     def __enter__(self):
-        self.prev = engine.tracer
-        engine.tracer = self.tracer
+        self.prev = engine.set_tracer(self.tracer)
         return self.tracer
 
     def __exit__(self, *exc):
-        engine.tracer = self.prev
+        engine.set_tracer(self.prev)
         return False
 
 
@@ -62,7 +61,7 @@ def label(tensor, name):
 
     Returns `tensor` unchanged; outside an explanation it does nothing at all.
     """
-    tr = engine.tracer
+    tr = engine.current_tracer()
     if isinstance(tr, Tracer):
         tr.labels[id(tensor)] = str(name)
         tr.keep.append(tensor)

@@ -79,7 +79,7 @@ def apply(op, inputs, datas, params=None, needs=None):
     t = _new(Tensor)
     t._data = out
     t._grad = None
-    if grad_mode._enabled:
+    if grad_mode._enabled or grad_mode.is_grad_enabled():
         t._version = 0
         if needs is None:
             needs = tuple([type(x) in _TENSOR_TYPES and x.requires_grad for x in inputs])
