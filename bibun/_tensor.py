@@ -66,10 +66,12 @@ _values_indices = collections.namedtuple("return_types", ["values", "indices"])
 
 
 class Tensor:
-    __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_version", "_changed_by", "_past", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_version", "_changed_by", "_past", "hooks",
+                 "__weakref__")
     # _changed_by: what changed it in place last (for error messages); _past: (clock, tensor) where an
     # in-place op under grad mode gave it a new history, the tensor as it was before (see engine._inputs_then).
-    # Both are set only by in-place changes and read only when something went wrong or changed.
+    # Both are set only by in-place changes and read only when something went wrong or changed. hooks: the
+    # gradient hooks of a leaf (register_hook), set by the first one.
     __array_priority__ = 1000          # ndarray <op> Tensor calls our reflected op: a Tensor, never an object array
     __hash__ = object.__hash__          # == is elementwise, so identity hashing (optimizer state is keyed by tensor)
 
@@ -268,6 +270,21 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
+    def register_hook(self, hook):
+        """Call `hook(grad)` whenever the gradient with respect to this tensor is computed; a tensor it
+        returns replaces the gradient (for a leaf, before it is added into .grad). Returns a handle whose
+        remove() takes the hook off."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient: set "
+                               "requires_grad=True on it (or on what it is computed from) first")
+        holder = self if self.grad_fn is None else self.grad_fn
+        hooks = getattr(holder, "hooks", None)
+        if hooks is None:
+            hooks = holder.hooks = []
+        hooks.append(hook)
+        engine.hooks_used()
+        return _HookHandle(hooks, hook)
+
     def retain_grad(self):
         """Keep `.grad` on this non-leaf tensor after backward (leaves keep it anyway)."""
         if self.grad_fn is None:
@@ -454,6 +471,10 @@ class Tensor:
     def _extreme(self, op, argf, dim, keepdim):
         if isinstance(dim, Tensor):          # torch.max(a, b): the elementwise form
             return (E.maximum if op is R.amax else E.minimum)(self, dim)
+        if self._data.size == 0 and (dim is None or self._data.shape[_axes(dim, self.ndim)[0]] == 0):
+            name = "max" if op is R.amax else "min"
+            raise RuntimeError(f"{name}() of an empty tensor (shape {tuple(self._data.shape)}) has no value: "
+                               f"check where it became empty (a mask that selects nothing, an empty batch)")
         if dim is None:
             return op(self)
         axes = _axes(dim, self.ndim)
@@ -687,6 +708,13 @@ class Tensor:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(np.broadcast_shapes(o.shape, self._data.shape))}")
         d = self._data
+        if d.dtype.kind in "biu" and (op is E.div or _is_float(o) or d.dtype.kind == "b" and not (
+                (type(o) is bool or isinstance(o, np.ndarray) and o.dtype.kind == "b") and op in (E.add, E.mul))):
+            kind = "Float" if op is E.div or _is_float(o) else "Long"
+            raise RuntimeError(f"result type {kind} can't be cast to the desired output type "
+                               f"{_TYPE_NAMES.get(d.dtype.name, d.dtype.name).replace('Tensor', '')}: `{what}` "
+                               f"cannot store its result in this {d.dtype} tensor. Write it out of place "
+                               f"(`t = t {_OP_SIGN.get(what, '/')} ...`), or make the tensor float first (`t = t.float()`)")
         _INPLACE[op](d, o, out=d, casting="unsafe")
         self._changed(what)
         return self
@@ -840,6 +868,22 @@ def _implicit_numpy_message(t):
 
 # in-place forms of the four arithmetic ops (NumPy ufuncs with out=)
 _INPLACE = {E.add: np.add, E.sub: np.subtract, E.mul: np.multiply, E.div: np.true_divide}
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+_OP_SIGN = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "add_": "+", "sub_": "-", "mul_": "*", "div_": "/"}
+
+
+def _is_float(x):
+    return type(x) is float or isinstance(x, np.ndarray) and x.dtype.kind == "f" or isinstance(x, np.floating)
 
 
 def _scalar(v):

@@ -195,3 +195,11 @@ def warn_create_graph_cycle():
         "gradient (the .grad holds a graph that points back at the parameter), which only the cycle collector "
         "frees. Use bibun.autograd.grad(..., create_graph=True) (or bibun.func.grad) for higher-order "
         "gradients, or set .grad = None on the parameters when done.", UserWarning, stacklevel=3)
+
+
+def int_requires_grad(x):
+    """requires_grad was set by assignment on a tensor of integers or booleans."""
+    shown, name = _name(x, "a tensor")
+    return (f"only Tensors of floating point dtype can require gradients, but {shown} ({x._data.dtype} of shape "
+            f"{tuple(x._data.shape)}) has requires_grad=True. Fix: make it float first, e.g. "
+            f"`{name or 'x'} = {name or 'x'}.float().requires_grad_()`, or create it with dtype=bibun.float32")

@@ -36,6 +36,28 @@ class _Tracers:
 
 _tracers_lock = threading.Lock()
 
+# whether any gradient hook was ever registered (Tensor.register_hook): until then the walk never looks
+hooked = False
+
+
+def hooks_used():
+    global hooked
+    hooked = True
+
+
+def _run_hooks(hooks, g, wrap):
+    """Pass the gradient through the user's hooks; a hook returning a tensor replaces it."""
+    for h in list(hooks):
+        t = g if isinstance(g, Tensor) else wrap(g)
+        r = h(t)
+        if r is not None:
+            if not isinstance(r, Tensor) or tuple(r.shape) != tuple(t.shape):
+                raise RuntimeError(f"a gradient hook must return None or a tensor of the gradient's shape "
+                                   f"{tuple(t.shape)}, but {getattr(h, '__name__', 'the hook')} returned "
+                                   f"{type(r).__name__ if not isinstance(r, Tensor) else tuple(r.shape)}")
+            g = r if isinstance(g, Tensor) else r._data
+    return g
+
 
 def current_tracer():
     """This thread's tracer, or None."""
@@ -152,6 +174,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         while ready:
             n = ready.pop()
             g = grads.pop(n)
+            if hooked and getattr(n, "hooks", None):
+                g = _run_hooks(n.hooks, g, wrap)
             if n.retained is not None and n.retained() is not None:
                 _accumulate(n.retained(), g, handed, create_graph, wrap)
             if cap_node and n in cap_node:
@@ -183,11 +207,15 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if gi.shape != xd.shape:
                     gi = sum_to(gi, xd.shape, xp)
                 if not create_graph and gi.dtype != xd.dtype:
+                    if xd.dtype.kind != "f":
+                        raise RuntimeError(_messages.int_requires_grad(x))
                     gi = gi.astype(xd.dtype)
                 if step is not None:
                     step.append((i, gi))
                 p = x.grad_fn
                 if p is None:
+                    if hooked and getattr(x, "hooks", None):
+                        gi = _run_hooks(x.hooks, gi, wrap)
                     if capture is None and x._grad is None and not create_graph and type(gi) is np.ndarray \
                             and gi.base is None and id(gi) not in handed:   # the common case, inlined: a fresh array
                         handed.add(id(gi))
@@ -259,6 +287,8 @@ def _seed(t, g, create_graph):
         raise TypeError(f"backward needs bibun Tensors, got {type(t).__name__}")
     if not t.requires_grad:
         raise RuntimeError(_messages.not_connected(t))
+    if t._data.dtype.kind != "f":
+        raise RuntimeError(_messages.int_requires_grad(t))
     if g is None:
         if t._data.size != 1:
             raise RuntimeError(_messages.not_scalar(t))

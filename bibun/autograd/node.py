@@ -6,7 +6,7 @@ reference cycles and is freed by reference counting alone as soon as its root go
 
 
 class Node:
-    __slots__ = ("op", "inputs", "datas", "needs", "params", "out", "retained", "made_at", "out_changed",
+    __slots__ = ("op", "inputs", "datas", "needs", "params", "out", "retained", "made_at", "out_changed", "hooks",
                  "__weakref__")
 
     def __init__(self, op, inputs, datas, needs, params, out, made_at):
@@ -18,7 +18,8 @@ class Node:
         self.out = out              # the output's ndarray (several VJPs reuse it: exp, tanh, sigmoid)
         self.retained = None        # weakref to the output tensor when it called retain_grad()
         self.made_at = made_at      # the in-place clock when the op ran (see version_counter)
-        # out_changed, set only once the output is changed in place: what changed it (see saved.py)
+        # set only when needed: out_changed, what changed the output in place (see saved.py); hooks,
+        # the output's gradient hooks (Tensor.register_hook)
 
     def name(self):
         """PyTorch's name for this node (what `grad_fn=<...>` prints)."""

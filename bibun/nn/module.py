@@ -4,6 +4,7 @@ A parameter lives both in `_parameters` (for named_parameters / state_dict, in i
 in the instance's `__dict__`, so that `self.weight` in a forward pass is a plain attribute lookup.
 """
 import collections
+import types
 import collections.abc
 
 import numpy as np
@@ -12,14 +13,36 @@ from .._tensor import Parameter, Tensor, zero_grads
 from ..autograd.grad_mode import no_grad
 
 
+def _bound_forward(fwd):
+    """forward itself, marked as being its class's __call__ (so a subclass or an instance can tell)."""
+    fwd._is_forward = True
+    return fwd
+
+
+_PLAIN = {}
+
+
+def _plain_call(cls):
+    """A subclass of `cls` whose __call__ looks up forward on the instance (as PyTorch's does)."""
+    sub = _PLAIN.get(cls)
+    if sub is None:
+        sub = _PLAIN[cls] = type(cls.__name__, (cls,), {"__call__": Module.__call__, "__module__": cls.__module__,
+                                                        "__qualname__": cls.__qualname__})
+    return sub
+
+
 class Module:
     training = True
 
     def __init_subclass__(cls, **kw):
-        # calling a module is calling its forward: bind it directly, one Python frame less per layer
+        # calling a module is calling its forward: bind it directly, one Python frame less per layer, where
+        # that is exactly the same (no class between this one and Module defines its own __call__)
         super().__init_subclass__(**kw)
-        if "forward" in cls.__dict__ and "__call__" not in cls.__dict__:
-            cls.__call__ = cls.__dict__["forward"]
+        own_call = next((k for k in cls.__mro__ if "__call__" in k.__dict__), Module)
+        fwd = cls.__dict__.get("forward")
+        if isinstance(fwd, types.FunctionType) and (own_call is Module or getattr(own_call.__call__, "_is_forward",
+                                                                                    False)):
+            cls.__call__ = _bound_forward(fwd)
 
     def __init__(self, *args, **kwargs):
         object.__setattr__(self, "_parameters", {})
@@ -29,6 +52,9 @@ class Module:
 
     # -- registration ------------------------------------------------------------------------------
     def __setattr__(self, name, value):
+        if name == "forward" and getattr(type(self).__call__, "_is_forward", False):
+            # m.forward = f on one instance: calls must go through it, so this instance leaves the fast path
+            object.__setattr__(self, "__class__", _plain_call(type(self)))
         params = self.__dict__.get("_parameters")
         if isinstance(value, (Parameter, Module)) and params is None:
             kind = "parameters" if isinstance(value, Parameter) else "submodules"
@@ -151,9 +177,14 @@ class Module:
     def to(self, *args, **kwargs):
         dtype = kwargs.get("dtype") or next((a for a in args if not isinstance(a, str)), None)
         if dtype is not None:
+            # as PyTorch: floating-point parameters, their gradients and floating-point buffers change dtype;
+            # integer buffers (counts, indices) keep theirs
             with no_grad():
-                for p in self.parameters():
-                    p._data = p._data.astype(p.type(dtype)._data.dtype)
+                for t in list(self.parameters()) + list(self.buffers()):
+                    if t._data.dtype.kind == "f":
+                        t._data = t._data.astype(t.type(dtype)._data.dtype)
+                        if t._grad is not None:
+                            t._grad._data = t._grad._data.astype(t._data.dtype)
         return self
 
     def double(self):

@@ -3,6 +3,8 @@
 Each takes `reduction` ('mean', 'sum' or 'none'); `_reduce` / `_unreduce` are the one place
 that handles it.
 """
+import math
+
 import numpy as np
 
 from ._registry import ATOM, defop
@@ -36,7 +38,12 @@ def _bce_logits(z, y, pos_weight=None, reduction="mean"):
         # softplus(z) - z y = log(e^(-zy) + e^(z - zy)): one logaddexp, exact for hard labels (softplus(z) - z y
         # itself cancels: softplus(20) - 20 is 0 in float32, where the loss is 2e-9)
         a = -(z * y)
-        l = np.logaddexp(a, z + a)
+        out = _reduce(np.logaddexp(a, z + a), reduction)
+        if out.ndim == 0 and math.isfinite(out) or out.ndim and np.isfinite(out).all():
+            return out
+        with np.errstate(all="ignore"):      # an infinite logit: PyTorch's form, inf (not nan) at +inf, y < 1
+            m = np.maximum(-z, 0)
+            l = (1 - y) * z + m + np.log(np.exp(-m) + np.exp(-z - m))
     else:
         l = (1 - y) * z + (1 + (pos_weight - 1) * y) * _softplus(-z)
     return _reduce(l, reduction)
