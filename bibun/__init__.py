@@ -18,7 +18,8 @@ from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state, 
                      randint, randperm, normal, randn_like, rand_like, default_generator)
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd, ops, numpy, func, nn, optim, utils
-from .func import grad, value_and_grad
+from .func import (grad, value_and_grad, elementwise_grad, grad_and_aux, make_vjp, hessian_vector_product,
+                   hessian_tensor_product, jacobian, hessian)
 
 __version__ = "0.1.0"
 

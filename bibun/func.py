@@ -55,45 +55,174 @@ def _back(like, g, nested):
     return g._data if np.ndim(like) else g._data[()]
 
 
-def value_and_grad(fun, argnum=0, argnums=None):
-    """`value_and_grad(f)(*args)` -> (f(*args), df/d args[argnum]); f must return one number."""
+def _flatten(tree):
+    """The leaves of nested tuples, lists and dicts (HIPS autograd's containers), and a way back."""
+    if isinstance(tree, (tuple, list)):
+        parts = [_flatten(x) for x in tree]
+        kind = type(tree)
+        leaves = [leaf for ls, _ in parts for leaf in ls]
+        return leaves, lambda it: kind(back(it) for _, back in parts)
+    if isinstance(tree, dict):
+        keys = list(tree)
+        parts = [_flatten(tree[k]) for k in keys]
+        leaves = [leaf for ls, _ in parts for leaf in ls]
+        return leaves, lambda it: type(tree)((k, back(it)) for k, (_, back) in zip(keys, parts))
+    return [tree], lambda it: next(it)
+
+
+def _trace(fun, args, kwargs, nums):
+    """Run `fun` on fresh leaves for the arguments `nums` (containers included). Returns (out, originals,
+    leaves, rebuild, nested): what `rebuild(values)` gives is the arguments' structure filled with values."""
+    args = list(args)
+    nested = _inside()
+    originals, leaves, rebuilds = [], [], []
+    for i in nums:
+        flat, back = _flatten(args[i])
+        made = []
+        for x in flat:
+            t, outer = _leaf(x)
+            nested |= outer
+            made.append(t)
+        originals.append(flat)
+        leaves.append(made)
+        rebuilds.append(back)
+        args[i] = back(iter(made))
+    with enable_grad(), _Level():
+        out = fun(*args, **kwargs)
+
+    def rebuild(grads_per_arg):
+        return [back(iter(gs)) for back, gs in zip(rebuilds, grads_per_arg)]
+    return out, originals, leaves, rebuild, nested
+
+
+def _grads(out, originals, leaves, nested, seed=None, retain=False):
+    """d out / d leaves, in the kind of each original argument (zeros where out does not depend on it)."""
+    flat = [t for ts in leaves for t in ts]
+    if out.requires_grad and flat:
+        gs = list(engine.grad(out, flat, grad_outputs=seed, retain_graph=retain or nested, create_graph=nested,
+                              allow_unused=True))
+    else:
+        gs = [None] * len(flat)
+    it = iter(gs)
+    per_arg = []
+    for origs, ts in zip(originals, leaves):
+        row = []
+        for o, t in zip(origs, ts):
+            g = next(it)
+            g = g if g is not None else Tensor._wrap(np.zeros_like(t._data))
+            row.append(_back(o, g, nested))
+        per_arg.append(row)
+    return per_arg
+
+
+def _plain(value, keep):
+    """A traced result handed back to the user: Tensors stay Tensors when `keep`, else become arrays."""
+    if keep:
+        return value
+    if isinstance(value, Tensor):
+        return value._data if value._data.ndim else value._data[()]
+    if isinstance(value, (tuple, list)):
+        return type(value)(_plain(v, keep) for v in value)
+    if isinstance(value, dict):
+        return type(value)((k, _plain(v, keep)) for k, v in value.items())
+    return value
+
+
+def _scalar_out(out, what="grad"):
+    if not isinstance(out, Tensor) and np.ndim(out) == 0 and np.isrealobj(out):
+        return Tensor._wrap(np.asarray(out, dtype=np.float64))      # does not depend on the arguments: 0
+    if not isinstance(out, Tensor) or np.size(out._data) != 1:
+        shape = np.shape(out._data if isinstance(out, Tensor) else out)
+        raise TypeError(f"{what} requires a function that returns one number, but it returned an array of "
+                        f"shape {shape}; sum or index the output first, or use bibun.elementwise_grad or "
+                        f"bibun.func.jacobian")
+    return out
+
+
+def _keeps_tensors(originals, nested):
+    return nested or any(isinstance(o, Tensor) for os_ in originals for o in os_)
+
+
+def value_and_grad(fun, argnum=0, argnums=None, has_aux=False):
+    """`value_and_grad(f)(*args)` -> (f(*args), df/d args[argnum]); f must return one number (with
+    `has_aux`, a pair (number, anything), and the value is that pair). Arguments may be nested tuples,
+    lists and dicts of arrays; the gradient has the same structure."""
     nums = _argnums(argnum, argnums)
+    single = isinstance(argnums if argnums is not None else argnum, int)
 
     def wrapped(*args, **kwargs):
-        args = list(args)
-        originals = [args[i] for i in nums]
-        nested = _inside()
-        for i in nums:
-            args[i], outer = _leaf(args[i])
-            nested |= outer
-        with enable_grad(), _Level():
-            out = fun(*args, **kwargs)
-        if not isinstance(out, Tensor) and np.ndim(out) == 0 and np.isrealobj(out):
-            out = Tensor._wrap(np.asarray(out, dtype=np.float64))   # does not depend on the arguments: 0
-        if not isinstance(out, Tensor) or np.size(out._data) != 1:
-            shape = np.shape(out._data if isinstance(out, Tensor) else out)
-            raise TypeError(f"grad requires a function that returns one number, but it returned an array of "
-                            f"shape {shape}; sum or index the output first, or use bibun.func.jacobian")
-        xs = [args[i] for i in nums]
-        if out.requires_grad:
-            gs = engine.grad(out, xs, create_graph=nested, allow_unused=True)
-        else:
-            gs = [None] * len(xs)
-        gs = [g if g is not None else Tensor._wrap(np.zeros_like(x._data)) for g, x in zip(gs, xs)]
-        gs = [_back(o, g, nested) for o, g in zip(originals, gs)]
-        value = out if nested or any(isinstance(o, Tensor) for o in originals) else out._data[()]
-        return value, (gs[0] if isinstance(argnums if argnums is not None else argnum, int) else tuple(gs))
+        out, originals, leaves, rebuild, nested = _trace(fun, args, kwargs, nums)
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError("with has_aux=True the function must return a pair (value, aux)")
+            out, aux = out
+        out = _scalar_out(out)
+        gs = rebuild(_grads(out, originals, leaves, nested))
+        keep = _keeps_tensors(originals, nested)
+        value = out if keep else out._data[()]
+        if has_aux:
+            value = (value, _plain(aux, keep))
+        return value, (gs[0] if single else tuple(gs))
     return wrapped
 
 
-def grad(fun, argnum=0, argnums=None):
-    """`grad(f)` is the function that gives the gradient of f with respect to argument `argnum`."""
-    vg = value_and_grad(fun, argnum, argnums)
+def grad(fun, argnum=0, argnums=None, has_aux=False):
+    """`grad(f)` is the function that gives the gradient of f with respect to argument `argnum`
+    (with `has_aux`: the pair (gradient, aux), as JAX's grad)."""
+    vg = value_and_grad(fun, argnum, argnums, has_aux)
 
     def wrapped(*args, **kwargs):
-        return vg(*args, **kwargs)[1]
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
     wrapped.__name__ = f"grad_of_{getattr(fun, '__name__', 'f')}"
     return wrapped
+
+
+def grad_and_aux(fun, argnum=0):
+    """HIPS autograd's grad_and_aux: f returns (number, aux); this gives (gradient, aux)."""
+    return grad(fun, argnum, has_aux=True)
+
+
+def make_vjp(fun, argnum=0):
+    """`make_vjp(f)(*args)` -> (vjp, f(*args)): vjp(v) is vᵀ J, the gradient of ⟨v, f⟩ (HIPS autograd)."""
+    def wrapped(*args, **kwargs):
+        out, originals, leaves, rebuild, nested = _trace(fun, args, kwargs, (argnum,))
+        if not isinstance(out, Tensor):
+            out = Tensor._wrap(np.asarray(out, dtype=np.float64))
+        keep = _keeps_tensors(originals, nested)
+
+        def vjp(v):
+            v = v if isinstance(v, Tensor) else Tensor._wrap(np.asarray(v, dtype=out._data.dtype))
+            if tuple(v.shape) != tuple(out.shape):
+                raise ValueError(f"vjp: the vector has shape {tuple(v.shape)} but the function's output has "
+                                 f"shape {tuple(out.shape)}; they must match")
+            return rebuild(_grads(out, originals, leaves, nested, seed=[v], retain=True))[0]
+        return vjp, (out if keep else _plain(out, False))
+    return wrapped
+
+
+def elementwise_grad(fun, argnum=0):
+    """The gradient of the sum of f's outputs: for an elementwise f, each element's own derivative."""
+    def wrapped(*args, **kwargs):
+        vjp, out = make_vjp(fun, argnum)(*args, **kwargs)
+        return vjp(np.ones(np.shape(out._data if isinstance(out, Tensor) else out)))
+    return wrapped
+
+
+def hessian_vector_product(fun, argnum=0):
+    """`hessian_vector_product(f)(*args, v)`: H v without forming H (the gradient of ⟨∇f, v⟩)."""
+    def wrapped(*args, **kwargs):
+        *args, v = args
+        v = v._data if isinstance(v, Tensor) else np.asarray(v)
+        g = grad(fun, argnum)
+
+        def dot_v(*a, **kw):
+            return (g(*a, **kw) * Tensor._wrap(v)).sum()
+        return grad(dot_v, argnum)(*args, **kwargs)
+    return wrapped
+
+
+hessian_tensor_product = hessian_vector_product
 
 
 def jacobian(fun, argnum=0):

@@ -33,8 +33,26 @@ class Node:
         out = []
         for x, need in zip(self.inputs or (), self.needs or ()):
             fn = getattr(x, "grad_fn", None)
-            out.append((fn if fn is not None else ("AccumulateGrad" if need else None), 0))
+            out.append((fn if fn is not None else (AccumulateGrad(x) if need else None), 0))
         return tuple(out)
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
+
+
+class AccumulateGrad:
+    """What `next_functions` shows for a leaf that takes a gradient, as PyTorch's: `.variable` is the leaf."""
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    @property
+    def next_functions(self):
+        return ()
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
