@@ -52,10 +52,17 @@ def _scan(match):
         del frames          # no frame kept alive by an exception's traceback
 
 
+def is_module(v):
+    """Whether `v` is a model (a bibun.nn.Module, or anything shaped like one): told by what it can do,
+    since the base layer knows nothing of nn."""
+    t = type(v)
+    return not isinstance(v, type) and callable(getattr(t, "named_parameters", None)) \
+        and callable(getattr(t, "named_modules", None))
+
+
 def name_of(obj):
     """The user's variable that holds `obj` (a Tensor), or an attribute path to it when it is a
     parameter of a module held in a variable (`model.fc2.weight`), or None."""
-    from .nn.module import Module
 
     def direct(k, v):
         return k if v is obj and k != "self" else None
@@ -65,7 +72,7 @@ def name_of(obj):
         return name
 
     def inside(k, v):
-        if isinstance(v, Module):
+        if is_module(v):
             for n, p in v.named_parameters():
                 if p is obj:
                     return n if k == "self" else f"{k}.{n}"
@@ -75,12 +82,11 @@ def name_of(obj):
 
 def module_name(mod):
     """The user's name for the layer `mod`: `fc1` in `self.fc1 = nn.Linear(...)`, `model.0`, or a variable."""
-    from .nn.module import Module
 
     def match(k, v):
         if v is mod:
             return k if k != "self" else None
-        if isinstance(v, Module):
+        if is_module(v):
             for n, m in v.named_modules():
                 if m is mod and n:
                     return n if k == "self" else f"{k}.{n}"

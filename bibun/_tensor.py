@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from . import _dtype
+from ._generator import _gen
 from ._print import format_tensor
 from .autograd import engine, grad_mode, version_counter
 from .ops import elementwise as E, linalg as L, reduction as R, shape as S
@@ -770,12 +771,10 @@ class Tensor:
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        from . import random
-        return self._fill_random(random._gen(generator).uniform(a, b, self._data.shape))
+        return self._fill_random(_gen(generator).uniform(a, b, self._data.shape))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        from . import random
-        return self._fill_random(random._gen(generator).normal(mean, std, self._data.shape))
+        return self._fill_random(_gen(generator).normal(mean, std, self._data.shape))
 
     def _fill_random(self, values):
         self._check_inplace("init")

@@ -162,8 +162,7 @@ def not_connected(t):
 
 
 def _all_frozen(v):
-    from ..nn.module import Module
-    if not isinstance(v, Module):
+    if not _errors.is_module(v):
         return False
     params = list(v.named_parameters())
     return bool(params) and not any(p.requires_grad for _, p in params)

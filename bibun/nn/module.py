@@ -188,15 +188,19 @@ class Module:
         return self
 
     def double(self):
-        from .. import float64
+        from .._dtype import float64
         return self.to(float64)
 
     def float(self):
-        from .. import float32
+        from .._dtype import float32
         return self.to(float32)
 
     def cpu(self):
         return self
+
+    def _why_no_parameters(self):
+        """Why this model has no parameters, for the optimizer's error (which cannot import nn)."""
+        return _no_parameters_reason(self)
 
     # -- state ---------------------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):

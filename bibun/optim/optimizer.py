@@ -155,5 +155,5 @@ def _empty_message(module):
     if module is None:
         return (head + ": the model has no parameters it can see. If its layers sit in a plain Python list, wrap "
                 "the list in nn.ModuleList([...]); layers must be assigned to attributes of self in __init__.")
-    from ..nn.module import _no_parameters_reason
-    return head + ": " + _no_parameters_reason(module)
+    why = getattr(module, "_why_no_parameters", None)      # a bibun.nn.Module says why it has none
+    return head + ": " + (why() if callable(why) else f"{type(module).__name__} has no parameters")
