@@ -19,6 +19,9 @@ from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state, 
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd, ops, numpy, func, nn, optim, utils
 from .func import grad, value_and_grad
+# devices: bibun runs on the CPU; these let PyTorch code that picks its device run unchanged
+from ._device import device, set_default_device, get_default_device
+from . import cuda, backends, accelerator
 
 __version__ = "0.1.0"
 
