@@ -22,6 +22,9 @@ from .func import grad, value_and_grad
 # devices: bibun runs on the CPU; these let PyTorch code that picks its device run unchanged
 from ._device import device, set_default_device, get_default_device
 from . import cuda, backends, accelerator
+# user-defined differentiable ops: PyTorch's autograd.Function, HIPS autograd's primitive / defvjp
+from .autograd.function import Function as _Function, FunctionCtx as _FunctionCtx, primitive, defvjp
+autograd.Function, autograd.FunctionCtx = _Function, _FunctionCtx
 
 __version__ = "0.1.0"
 
