@@ -25,6 +25,7 @@ from . import cuda, backends, accelerator
 # user-defined differentiable ops: PyTorch's autograd.Function, HIPS autograd's primitive / defvjp
 from .autograd.function import Function as _Function, FunctionCtx as _FunctionCtx, primitive, defvjp
 autograd.Function, autograd.FunctionCtx = _Function, _FunctionCtx
+from .autograd import functional as _autograd_functional  # noqa: E402,F401  (bibun.autograd.functional)
 
 __version__ = "0.1.0"
 
