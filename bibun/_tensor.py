@@ -713,12 +713,6 @@ class Tensor:
     def div_(self, other):
         return self._inplace(E.div, other, "div_")
 
-    def clamp_(self, min=None, max=None):
-        self._check_inplace("clamp_")
-        np.clip(self._data, _scalar(min), _scalar(max), out=self._data)
-        self._version = version_counter.tick(self, 'clamp_()')
-        return self
-
     def fill_(self, value):
         self._check_inplace("fill_")
         self._data[...] = _scalar(value)
