@@ -69,6 +69,7 @@ class FunctionCtx:
         self._outputs = ()                  # weak references to the tensors handed to the user, and their
         self._out_versions = ()             # versions then (an output changed in place can't be used)
         self._cache = None                  # (gradient, output index, gradients) of the last backward call
+        self._last_needed = -1              # the last of the op's inputs that takes a gradient
         self.needs_input_grad = ()
 
     def save_for_backward(self, *tensors):
@@ -108,9 +109,13 @@ class FunctionCtx:
 
     # -- what the op's VJP calls ------------------------------------------------------------------------
     def _gradient(self, i, g, index):
+        """The gradient for the op's input i: backward runs once per node, for its first input that needs
+        one; the engine asks for the others next, in order, and the last one drops what was kept."""
         cache = self._cache
         if cache is None or cache[0] is not g or cache[1] != index:
             cache = self._cache = (g, index, self._run_backward(g, index))
+        if i == self._last_needed:
+            self._cache = None
         return cache[2][i]
 
     def _run_backward(self, g, index):
@@ -236,6 +241,7 @@ def _apply(cls, args, kwargs):
     inputs = tuple(args[p] for p in pos)
     datas = tuple(x._data for x in inputs)
     needs = tuple(x.requires_grad for x in inputs)
+    ctx._last_needed = max((i for i, n in enumerate(needs) if n), default=-1)
     results, refs, versions = [], [], []
     for k, o in enumerate(ctx._raw):
         if not isinstance(o, Tensor):
