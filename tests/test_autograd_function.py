@@ -296,6 +296,18 @@ def test_explain_shows_one_node_named_after_the_class():
     assert w.grad is None
 
 
+def test_explain_a_function_applied_to_the_inputs_themselves():
+    LF = linear_function(bibun)
+    ex = bibun.explain(lambda x, W, b: LF.apply(x, W, b).sum(), x=[[1.0, 2.0]], W=[[0.5, -1.0], [2.0, 1.0]],
+                       b=[0.1, 0.2])
+    assert [s.op.name for s in ex.forward] == ["LinearFunction", "sum"]
+    np.testing.assert_array_equal(ex.grads["x"], [[2.5, 0.0]])
+    np.testing.assert_array_equal(ex.grads["W"], [[1.0, 2.0], [1.0, 2.0]])
+    np.testing.assert_array_equal(ex.grads["b"], [1.0, 1.0])
+    ex = bibun.explain(lambda w: mul_constant(bibun).apply(w, 3.0).sum(), w=[1.0, 2.0])
+    np.testing.assert_array_equal(ex.grads["w"], [3.0, 3.0])
+
+
 def test_the_function_is_not_in_the_primitive_table():
     my_relu(bibun).apply(bibun.tensor([1.0], requires_grad=True))
     assert "MyReLU" not in bibun.ops.OPS

@@ -270,10 +270,11 @@ def _function_vjp(i, xp, g, out, *args, ctx, index):
 
 
 def _function_traced(*inputs, ctx, index):
-    """The op run on Tensors: again on new inputs (bibun.explain replays it), or, on the very inputs it
-    ran on (the engine building a graph of the backward pass), the output it gave then."""
+    """The op run on Tensors. bibun.explain replays it (with its tracer set): forward runs again. The
+    engine building a graph of the backward pass asks for the output of the node it is at (the very
+    inputs, no tracer): the VJP reads ctx, not this output, so the one from then is handed back."""
     pos = [p for p, a in enumerate(ctx._args) if isinstance(a, Tensor)]
-    if len(inputs) == len(pos) and all(x is ctx._args[p] for x, p in zip(inputs, pos)):
+    if engine.tracer is None and len(inputs) == len(pos) and all(x is ctx._args[p] for x, p in zip(inputs, pos)):
         return Tensor._wrap(ctx._raw[index]._data)
     args = list(ctx._args)
     for x, p in zip(inputs, pos):
