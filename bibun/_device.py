@@ -30,7 +30,7 @@ class device:
         if isinstance(type, device):
             type, index = type.type, type.index if index is None else index
         elif isinstance(type, int) and not isinstance(type, bool):
-            raise NoAcceleratorError(accelerator_message(f"device({type})")) # an integer names a GPU
+            raise NoAcceleratorError(accelerator_message(f"device({type})"))    # an integer names a GPU
         elif not isinstance(type, str):
             raise TypeError(f"device() takes a string such as 'cpu' (or a device), got {_typename(type)}")
         kind, _, num = type.partition(":")

@@ -44,7 +44,8 @@ def test_the_usual_device_selection_runs_on_the_cpu():
 
 @pytest.mark.parametrize("make", [
     lambda: bibun.tensor([1.0], device=bibun.device("cpu")), lambda: bibun.zeros(2, device="cpu"),
-    lambda: bibun.ones(2, device="cpu:0"), lambda: bibun.empty(2, device="cpu"), lambda: bibun.full((2,), 1.0, device="cpu"),
+    lambda: bibun.ones(2, device="cpu:0"), lambda: bibun.empty(2, device="cpu"),
+    lambda: bibun.full((2,), 1.0, device="cpu"),
     lambda: bibun.zeros_like(bibun.ones(2), device="cpu"), lambda: bibun.ones_like(bibun.ones(2), device="cpu"),
     lambda: bibun.full_like(bibun.ones(2), 3.0, device="cpu"), lambda: bibun.eye(2, device="cpu"),
     lambda: bibun.arange(3, device="cpu"), lambda: bibun.linspace(0, 1, 3, device="cpu"),
