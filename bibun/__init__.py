@@ -20,6 +20,16 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd, ops, numpy, func, nn, optim, utils
 from .func import (grad, value_and_grad, elementwise_grad, grad_and_aux, make_vjp, hessian_vector_product,
                    hessian_tensor_product, jacobian, hessian)
+# devices: bibun runs on the CPU; these let PyTorch code that picks its device run unchanged
+from ._device import device, set_default_device, get_default_device
+from . import cuda, backends, accelerator
+# user-defined differentiable ops: PyTorch's autograd.Function, HIPS autograd's primitive / defvjp
+from .autograd.function import Function as _Function, FunctionCtx as _FunctionCtx, primitive, defvjp
+autograd.Function, autograd.FunctionCtx = _Function, _FunctionCtx
+from .autograd import functional as _autograd_functional  # noqa: E402,F401  (bibun.autograd.functional)
+# in-place variants, clamp_min/max and unique on Tensor
+from . import _tensor_methods  # noqa: E402,F401
+from ._tensor_methods import unique  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -63,6 +73,15 @@ for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "ab
 from .ops.elementwise import exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, neg, reciprocal  # noqa: E402
 subtract, multiply, divide, negative, absolute = sub, mul, div, neg, abs
 del _name
+
+
+# the comparison functions (bibun.eq, ...), and out= on the functions that take it in PyTorch (after the
+# functions above are bound)
+from ._out import COMPARISONS as _cmp, OUT_FUNCTIONS as _out_names, with_out as _with_out  # noqa: E402
+globals().update(_cmp)
+for _name in _out_names:
+    globals()[_name] = _with_out(globals()[_name], _name)
+del _cmp, _out_names, _with_out, _name
 
 
 def __getattr__(name):

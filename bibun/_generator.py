@@ -4,11 +4,14 @@ In the base layer, so that the tensor (its uniform_ and normal_) and the random 
 share one state without importing each other."""
 import numpy as np
 
+from . import _device
+
 _DEFAULT_SEED = 67280421310721          # PyTorch's default seed: runs are repeatable even unseeded
 
 
 class Generator:
     def __init__(self, device="cpu"):
+        _device.check(device)
         self._seed = _DEFAULT_SEED
         self._rng = np.random.default_rng(self._seed)
 

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from . import _dtype
+from . import _device, _dtype
 from ._generator import _gen
 from ._print import format_tensor
 from .autograd import engine, grad_mode, version_counter
@@ -172,7 +172,12 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        return _device.CPU
+
+    is_cuda = False
+
+    def get_device(self):
+        return -1                          # PyTorch's answer for a CPU tensor
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
@@ -300,14 +305,19 @@ class Tensor:
         return self.grad_fn is not None and self.grad_fn.retained is not None
 
     # -- dtype conversions -------------------------------------------------------------------------
-    def to(self, *args, dtype=None, copy=False, **kwargs):
+    def to(self, *args, dtype=None, copy=False, device=None, non_blocking=False, memory_format=None):
+        _device.check(device)
         for a in args:
             if isinstance(a, (_dtype.dtype, type)) or (isinstance(a, str) and a in _dtype.ALIASES):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
+            elif _device.is_device(a):
+                _device.check(a, f"tensor.to({a!r})")     # the CPU passes (bibun runs there); accelerators stop
+            else:
+                raise TypeError(f"to() takes a device ('cpu'), a dtype or a tensor, got {type(a).__name__}")
         if dtype is None:
-            return self.clone() if copy else self          # devices: bibun runs on the CPU only
+            return self.clone() if copy else self
         return self.type(dtype) if not copy else self.type(dtype).clone()
 
     def type(self, dtype=None):
@@ -338,8 +348,11 @@ class Tensor:
     def bool(self):
         return self.type(_dtype.bool_)
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
         return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        raise _device.NoAcceleratorError(_device.accelerator_message("tensor.cuda()"))
 
     def clone(self, memory_format=None):
         return S.clone(self)
@@ -744,12 +757,6 @@ class Tensor:
     def div_(self, other):
         return self._inplace(E.div, other, "div_")
 
-    def clamp_(self, min=None, max=None):
-        self._check_inplace("clamp_")
-        np.clip(self._data, _scalar(min), _scalar(max), out=self._data)
-        self._changed('clamp_()')
-        return self
-
     def fill_(self, value):
         self._check_inplace("fill_")
         self._data[...] = _scalar(value)
@@ -957,6 +964,7 @@ def _infer(data, dtype=None):
 
 def tensor(data, dtype=None, requires_grad=False, device=None):
     """A new tensor holding a copy of `data` (Python floats become float32, ints int64)."""
+    _device.check(device)
     a = _infer(data, None if dtype is None else _dtype.to_np(dtype))
     if dtype is not None:
         a = a.astype(_dtype.to_np(dtype), copy=False)
@@ -970,6 +978,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
 
 def as_tensor(data, dtype=None, device=None):
     """A tensor sharing memory with `data` where it can (an ndarray of the right dtype, a Tensor)."""
+    _device.check(device)
     if isinstance(data, Tensor):
         return data if dtype is None else data.type(dtype)
     if isinstance(data, np.ndarray):
@@ -998,18 +1007,22 @@ def _filled(shape, value, dtype, requires_grad, default=np.float32):
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return _filled(size, 0, dtype, requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return _filled(size, 1, dtype, requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return _filled(size, 0, dtype, requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     default = np.float32 if isinstance(fill_value, float) else (np.bool_ if isinstance(fill_value, bool) else np.int64)
     return _filled(size, fill_value, dtype, requires_grad, default)
 
@@ -1019,27 +1032,33 @@ def _like(x, value, dtype, requires_grad):
 
 
 def zeros_like(x, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return _like(x, 0, dtype, requires_grad)
 
 
 def ones_like(x, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return _like(x, 1, dtype, requires_grad)
 
 
 def empty_like(x, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return _like(x, 0, dtype, requires_grad)
 
 
 def full_like(x, fill_value, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return _like(x, fill_value, dtype, requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     t = Tensor._wrap(np.eye(n, m, dtype=_dtype.to_np(dtype) if dtype else np.float32))
     return t.requires_grad_(True) if requires_grad else t
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     if end is None:
         start, end = 0, start
     ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
@@ -1049,6 +1068,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     t = Tensor._wrap(np.linspace(start, end, steps).astype(_dtype.to_np(dtype) if dtype else np.float32))
     return t.requires_grad_(True) if requires_grad else t
 

@@ -1,7 +1,7 @@
 """Seedable random numbers: bibun.manual_seed and Generator, over NumPy's PCG64."""
 import numpy as np
 
-from . import _dtype
+from . import _device, _dtype
 from ._generator import (Generator, default_generator, _gen, manual_seed, seed, initial_seed, get_rng_state,  # noqa: F401
                          set_rng_state)
 from ._tensor import Tensor
@@ -17,14 +17,17 @@ def _size(size):
 
 
 def randn(*size, generator=None, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return _make(_gen(generator).standard_normal(_size(size)), dtype, requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return _make(_gen(generator).random(_size(size)), dtype, requires_grad)
 
 
 def randint(low, high=None, size=(), generator=None, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     if high is None:
         low, high = 0, low
     elif isinstance(high, (tuple, list)):        # randint(high, size), as PyTorch allows
@@ -33,16 +36,20 @@ def randint(low, high=None, size=(), generator=None, dtype=None, requires_grad=F
 
 
 def randperm(n, generator=None, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return _make(_gen(generator).permutation(n), dtype, requires_grad, np.int64)
 
 
-def normal(mean, std, size=None, generator=None):
+def normal(mean, std, size=None, generator=None, device=None):
+    _device.check(device)
     return _make(np.asarray(_gen(generator).normal(mean, std, size)), None, False)
 
 
 def randn_like(x, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return randn(*x.shape, dtype=dtype or x.dtype, requires_grad=requires_grad)
 
 
 def rand_like(x, dtype=None, requires_grad=False, device=None):
+    _device.check(device)
     return rand(*x.shape, dtype=dtype or x.dtype, requires_grad=requires_grad)

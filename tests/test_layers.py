@@ -16,13 +16,16 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "bibun"
 
 # (layer, [top-level names of bibun in it]); a name is a module (`_tensor`) or a package (`nn`)
 LAYERS = [
-    ("base", ["_dtype", "_print", "_atomic", "_errors", "_generator"]),
+    ("base", ["_dtype", "_print", "_atomic", "_errors", "_device", "_generator"]),
     ("autograd", ["autograd"]),
     ("ops", ["ops"]),
     ("tensor", ["_tensor"]),
     ("random tensors", ["random"]),
-    ("front ends", ["", "_serialize", "func", "numpy", "nn", "optim", "utils", "linalg", "device",
-                    "cuda", "backends", "jit", "tf", "jax", "interop"]),
+    # autograd.function and autograd.functional live in autograd/ because PyTorch names them so, but they
+    # build on the Tensor: they are front ends, attached to bibun.autograd by the package root
+    ("front ends", ["", "_serialize", "_tensor_methods", "_out", "func", "numpy", "nn", "optim", "utils",
+                    "linalg", "cuda", "backends", "accelerator", "extend", "autograd.function",
+                    "autograd.functional", "jit", "tf", "jax", "interop"]),
     ("drawing", ["viz"]),
     ("teaching and data", ["explain", "datasets"]),
     ("workbench", ["workbench"]),
@@ -33,12 +36,17 @@ LAYERS = [
 LEVEL = {name: i for i, (_, names) in enumerate(LAYERS) for name in names}
 # peers inside one layer that may use each other, lower first: the reason is written beside each
 ALLOWED_PEERS = {
+    "_generator": {"_device"},              # a Generator takes device= as PyTorch's does
+    "extend": {"autograd.function"},        # HIPS autograd's `autograd.extend` names: primitive, defvjp
 }
 
 
 def _unit(module):
-    """'bibun.nn.module' -> 'nn'; the package root -> ''."""
+    """'bibun.nn.module' -> 'nn', 'bibun.autograd.function' -> 'autograd.function' (a module with a layer
+    of its own); the package root -> ''."""
     parts = module.split(".")
+    if len(parts) > 2 and ".".join(parts[1:3]) in LEVEL:
+        return ".".join(parts[1:3])
     return parts[1] if len(parts) > 1 else ""
 
 

@@ -281,3 +281,7 @@ def one_hot(tensor, num_classes=-1):
     t = _t(tensor)._data
     n = int(t.max()) + 1 if num_classes < 0 else num_classes
     return Tensor._wrap(np.eye(n, dtype=np.int64)[t])
+
+
+# built from the ones above (a module of their own: they are composites, not new ops)
+from ._smooth_losses import smooth_l1_loss, huber_loss  # noqa: E402,F401

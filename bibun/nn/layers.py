@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from .. import _device
 from .._tensor import Parameter, Tensor
 from . import functional as F, init
 from .module import Module
@@ -13,6 +14,7 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        _device.check(device)
         self.in_features, self.out_features = in_features, out_features
         dt = np.float32 if dtype is None else Tensor._wrap(np.zeros(0, np.float32)).type(dtype)._data.dtype
         self.weight = Parameter(Tensor._wrap(np.empty((out_features, in_features), dt)))

@@ -9,6 +9,7 @@ import collections.abc
 
 import numpy as np
 
+from .. import _device
 from .._tensor import Parameter, Tensor, zero_grads
 from ..autograd.grad_mode import no_grad
 
@@ -174,8 +175,15 @@ class Module:
         fn(self)
         return self
 
-    def to(self, *args, **kwargs):
-        dtype = kwargs.get("dtype") or next((a for a in args if not isinstance(a, str)), None)
+    def to(self, *args, device=None, dtype=None, non_blocking=False):
+        _device.check(device)
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif _device.is_device(a):
+                _device.check(a, f"model.to({a!r})")     # the CPU passes (bibun runs there); accelerators stop
+            else:
+                dtype = a
         if dtype is not None:
             # as PyTorch: floating-point parameters, their gradients and floating-point buffers change dtype;
             # integer buffers (counts, indices) keep theirs
@@ -197,6 +205,9 @@ class Module:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        raise _device.NoAcceleratorError(_device.accelerator_message("model.cuda()"))
 
     def _why_no_parameters(self):
         """Why this model has no parameters, for the optimizer's error (which cannot import nn)."""
