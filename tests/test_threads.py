@@ -196,3 +196,13 @@ def test_in_place_clock_never_hands_out_one_value_twice():
     _run(lambda: take(0), lambda: take(1))
     both = taken[0] + taken[1]
     assert len(set(both)) == len(both)
+
+
+def test_explain_inside_detect_anomaly_keeps_the_check():
+    """explain used to replace an active detect_anomaly hook instead of chaining to it."""
+    import pytest
+    with bibun.autograd.detect_anomaly():
+        with pytest.raises(RuntimeError, match="'log' produced NaN or inf"):
+            with np.errstate(all="ignore"):
+                bibun.explain(lambda a: bibun.log(a - 1), a=1.0)
+    assert engine.current_tracer() is None

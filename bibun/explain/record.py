@@ -24,9 +24,11 @@ from ._optext import label as op_label
 
 
 class Tracer:
-    """Collects what the engine reports while it is set as `engine.tracer`."""
+    """Collects what the engine reports while it is this thread's tracer; passes every event on to the
+    tracer it replaced (detect_anomaly's check keeps working inside an explanation)."""
 
     def __init__(self):
+        self.inner = None        # the tracer that was on before (set by `tracing`)
         self.forward = []        # (op, inputs, params, out tensor), in the order the ops ran
         self.backward = []       # (node, upstream gradient, [(input index, gradient, local derivative)])
         self.labels = {}         # id(tensor) -> name given with label()
@@ -34,20 +36,26 @@ class Tracer:
 
     def on_forward(self, op, inputs, params, out):
         self.forward.append((op, inputs, params, out))
+        if self.inner is not None:
+            self.inner.on_forward(op, inputs, params, out)
 
     def on_backward(self, node, g, grads):
+        if self.inner is not None:
+            self.inner.on_backward(node, g, grads)
         g = g._data if hasattr(g, "_data") else g
         got = [(i, np.array(gi._data if hasattr(gi, "_data") else gi), _local(node, i)) for i, gi in grads]
         self.backward.append((node, np.array(g), got))
 
 
 class tracing:
-    """Context manager: `engine.tracer = tracer` inside, the previous value restored after."""
+    """Context manager: `tracer` is this thread's tracer inside (chained to the one before), the previous
+    one restored after."""
 
     def __init__(self, tracer):
         self.tracer = tracer
 
     def __enter__(self):
+        self.tracer.inner = engine.current_tracer()
         self.prev = engine.set_tracer(self.tracer)
         return self.tracer
 
