@@ -129,3 +129,28 @@ def test_forward_assigned_on_an_instance_is_used():
     assert lin(bibun.ones(1, 2)).tolist() == [[2.0]]
     assert isinstance(lin, nn.Linear) and type(lin).__name__ == "Linear"
     assert other(bibun.ones(1, 2)).tolist() == other.forward(bibun.ones(1, 2)).tolist()
+
+
+@needs_torch
+def test_relu_and_dropout_in_place_change_their_input():
+    res = []
+    for lib in (bibun, torch):
+        net = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(inplace=True), lib.nn.Linear(4, 1)).double()
+        with lib.no_grad():
+            for p in net.parameters():
+                p.copy_(lib.linspace(-1, 1, p.numel(), dtype=lib.float64).reshape(p.shape))
+        x = lib.linspace(-2, 2, 6, dtype=lib.float64).reshape(2, 3)
+        h = net[0](x)
+        out = net[1](h)
+        net(x).sum().backward()
+        t = lib.ones(4)
+        lib.nn.functional.dropout(t, 0.5, True, inplace=True)
+        res.append((out is h, h.detach().numpy(), [p.grad.numpy() for p in net.parameters()],
+                    set(t.tolist()) <= {0.0, 2.0}))
+    (same_b, h_b, g_b, drop_b), (same_t, h_t, g_t, drop_t) = res
+    assert same_b and same_t and drop_b and drop_t
+    # sums of at most 4 products of numbers below 5 in float64: any order of summation is within
+    # 4 · 25 · 2⁻⁵³ ≈ 1e-14 of any other
+    np.testing.assert_allclose(h_b, h_t, rtol=0, atol=1e-13)
+    for a, b in zip(g_b, g_t):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-13)

@@ -86,7 +86,7 @@ def sigmoid(input):
 
 
 def relu(input, inplace=False):
-    return E.relu(input)
+    return input.relu_() if inplace else E.relu(input)
 
 
 def tanh(input):
@@ -101,16 +101,16 @@ def log_softmax(input, dim=None):
     return _t(input).log_softmax(-1 if dim is None else dim)
 
 
-def dropout(input, p=0.5, training=True):
+def dropout(input, p=0.5, training=True, inplace=False):
     if not 0 <= p <= 1:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
     if p == 1:
-        return input * 0.0
+        return input.mul_(0.0) if inplace else input * 0.0
     x = _t(input)
-    keep = (_gen(None).random(x._data.shape) >= p).astype(x._data.dtype) / (1 - p)
-    return x * Tensor._wrap(keep)
+    keep = Tensor._wrap((_gen(None).random(x._data.shape) >= p).astype(x._data.dtype) / (1 - p))
+    return x.mul_(keep) if inplace else x * keep
 
 
 def _same_shape(input, target, name):
