@@ -250,8 +250,9 @@ def _ord(p):
 
 
 def _singular_values(A):
-    """The singular values of the matrices in the last two axes, from the eigenvalues of AᵀA."""
-    w = _eigh_pair(matmul(A.mT, A))[0]
+    """The singular values of the matrices in the last two axes, from the eigenvalues of AᵀA or AAᵀ, whichever
+    is smaller (the larger one has zero eigenvalues, where the square root has no derivative)."""
+    w = _eigh_pair(matmul(A.mT, A) if A.shape[-2] >= A.shape[-1] else matmul(A, A.mT))[0]
     return sqrt(clamp(w, min=0.0))
 
 

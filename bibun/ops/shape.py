@@ -170,7 +170,12 @@ def _at_least(x, n):
     x = tensor_of(x)
     if x.ndim >= n:
         return x
-    shape = {0: (1,) * n, 1: (1, x.shape[0]) if n == 2 else (1, x.shape[0], 1), 2: tuple(x.shape) + (1,)}[x.ndim]
+    if x.ndim == 0:
+        shape = (1,) * n
+    elif x.ndim == 1:                 # NumPy puts a vector in the middle: (1, n) and (1, n, 1)
+        shape = (1, x.shape[0]) + (1,) * (n - 2)
+    else:
+        shape = tuple(x.shape) + (1,)
     return reshape(x, shape=shape)
 
 
