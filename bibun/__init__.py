@@ -12,12 +12,11 @@ from ._dtype import float32 as float, float64 as double, float16 as half, int64 
 from ._dtype import int16 as short
 from ._print import set_printoptions, get_printoptions
 from ._tensor import (Tensor, Parameter, Size, tensor, as_tensor, from_numpy, zeros, ones, empty, full,
-                      zeros_like, ones_like, empty_like, full_like, eye, arange, linspace, cat, concat,
-                      concatenate, stack, where)
+                      zeros_like, ones_like, empty_like, full_like, eye, arange, linspace)
 from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, randn, rand,
                      randint, randperm, normal, randn_like, rand_like, default_generator)
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
-from . import autograd, ops, numpy, func, nn, optim, utils
+from . import autograd, ops, numpy, linalg, func, nn, optim, utils
 from .func import (grad, value_and_grad, elementwise_grad, grad_and_aux, make_vjp, hessian_vector_product,
                    hessian_tensor_product, jacobian, hessian)
 # devices: bibun runs on the CPU; these let PyTorch code that picks its device run unchanged
@@ -57,31 +56,30 @@ def numel(input):
 def _method(name):
     def f(input, *args, **kwargs):
         return getattr(Tensor._from_data(input), name)(*args, **kwargs)
-    f.__name__ = name
-    f.__qualname__ = name
+    f.__name__ = f.__qualname__ = name
     f.__doc__ = f"bibun.{name}(input, ...) is input.{name}(...)"
     return f
 
 
-for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "neg", "reciprocal",
-              "square", "clamp", "clip", "pow", "maximum", "minimum", "matmul", "mm", "dot", "sum", "mean",
-              "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp", "softmax",
-              "log_softmax", "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "t",
-              "add", "sub", "mul", "div", "allclose", "equal", "all", "any", "clone", "detach"):
-    globals()[_name] = _method(_name)
-# the elementwise ops take any array-like input themselves: bind them directly, one call less
-from .ops.elementwise import exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, neg, reciprocal  # noqa: E402
-subtract, multiply, divide, negative, absolute = sub, mul, div, neg, abs
-del _name
+def _bind_functions():
+    """The functions every op (and every surface entry) declares, bound as declared (bibun.linalg binds its
+    own): one loop, so that a new op adds no line here. Ops that take any array-like input are bound as
+    themselves, one call less."""
+    for name, impl, _ in ops.bindings("function"):
+        if "." not in name:
+            globals()[name] = _method(name) if impl is ops.METHOD else impl
 
 
-# the comparison functions (bibun.eq, ...), and out= on the functions that take it in PyTorch (after the
-# functions above are bound)
-from ._out import COMPARISONS as _cmp, OUT_FUNCTIONS as _out_names, with_out as _with_out  # noqa: E402
-globals().update(_cmp)
+_bind_functions()
+# the Tensor's own methods that are no op's (comparing whole tensors, leaving the graph)
+allclose, equal, detach = _method("allclose"), _method("equal"), _method("detach")
+
+
+# out= on the functions that take it in PyTorch (after the functions above are bound)
+from ._out import OUT_FUNCTIONS as _out_names, with_out as _with_out  # noqa: E402
 for _name in _out_names:
     globals()[_name] = _with_out(globals()[_name], _name)
-del _cmp, _out_names, _with_out, _name
+del _out_names, _with_out, _name
 
 
 def __getattr__(name):

@@ -1,5 +1,5 @@
-"""`out=` on the functions that have it in PyTorch (bibun.add(a, b, out=c), bibun.sum(x, 1, out=s), ...),
-and the comparison functions (bibun.eq, bibun.gt, ...), which are the Tensor's comparison methods.
+"""`out=` on the functions that have it in PyTorch (bibun.add(a, b, out=c), bibun.sum(x, 1, out=s),
+bibun.eq(a, b, out=m), ...).
 
 A result written into `out` is outside any graph, so, as PyTorch, out= refuses arguments that require
 grad while gradients are being recorded.
@@ -61,21 +61,7 @@ def write(out, value, name):
 OUT_FUNCTIONS = ("add", "sub", "subtract", "mul", "multiply", "div", "divide", "matmul", "mm", "dot", "sum",
                  "mean", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "abs", "absolute", "neg",
                  "negative", "reciprocal", "square", "pow", "clamp", "clip", "maximum", "minimum", "cat",
-                 "concat", "concatenate", "stack", "logsumexp")
+                 "concat", "concatenate", "stack", "logsumexp", "eq", "ne", "lt", "le", "gt", "ge", "greater",
+                 "greater_equal", "less", "less_equal", "not_equal")
 
 
-def _comparison(method):
-    def f(input, other, *, out=None):
-        r = getattr(Tensor._from_data(input), method)(other)
-        if out is not None:
-            write(out, r._data, method)
-            return out
-        return r
-    f.__name__ = f.__qualname__ = method
-    f.__doc__ = f"bibun.{method}(input, other) is input.{method}(other): a bool tensor, elementwise"
-    return f
-
-
-COMPARISONS = {name: _comparison(name) for name in ("eq", "ne", "lt", "le", "gt", "ge")}
-COMPARISONS.update(greater=COMPARISONS["gt"], greater_equal=COMPARISONS["ge"], less=COMPARISONS["lt"],
-                   less_equal=COMPARISONS["le"], not_equal=COMPARISONS["ne"])

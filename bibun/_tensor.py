@@ -4,8 +4,6 @@ The arithmetic lives in `ops/` (one entry per primitive); a Tensor only holds it
 requires grad, its `.grad`, the node that made it (`grad_fn`) and a version counter bumped by
 in-place changes.
 """
-import builtins
-import collections
 import numbers
 import warnings
 
@@ -15,8 +13,8 @@ from . import _device, _dtype
 from ._generator import _gen
 from ._print import format_tensor
 from .autograd import engine, grad_mode, version_counter
-from .ops import elementwise as E, linalg as L, reduction as R, shape as S
-from .ops import _registry
+from .ops import elementwise as E, shape as S
+from .ops import _args, _registry
 
 _new = object.__new__
 
@@ -31,19 +29,7 @@ class Size(tuple):
         return int(np.prod(self))
 
 
-def _axes(dim, ndim):
-    """PyTorch's `dim` (int, tuple or None) as NumPy's normalised axis tuple."""
-    if dim is None:
-        return None
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    out = []
-    for d in dims:
-        d = int(d)
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {d})")
-        out.append(d % ndim if ndim else 0)
-    return tuple(out) if ndim else None
+_axes = _args.axes
 
 
 def _key(key):
@@ -63,7 +49,11 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
-_values_indices = collections.namedtuple("return_types", ["values", "indices"])
+class _Count(int):
+    """The number of elements, callable as PyTorch's size(): `t.size` is NumPy's, `t.size()` PyTorch's."""
+
+    def __call__(self, dim=None):
+        return Size(self._shape) if dim is None else self._shape[dim]
 
 
 class Tensor:
@@ -122,8 +112,13 @@ class Tensor:
     def shape(self):
         return Size(self._data.shape)
 
-    def size(self, dim=None):
-        return Size(self._data.shape) if dim is None else self._data.shape[dim]
+    @property
+    def size(self):
+        """PyTorch's `t.size()` / `t.size(dim)` (the shape), and NumPy's `a.size` (the number of elements), so
+        that code written for either reads a traced array right."""
+        n = _Count(self._data.size)
+        n._shape = self._data.shape
+        return n
 
     @property
     def ndim(self):
@@ -354,266 +349,17 @@ class Tensor:
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         raise _device.NoAcceleratorError(_device.accelerator_message("tensor.cuda()"))
 
-    def clone(self, memory_format=None):
-        return S.clone(self)
-
     def contiguous(self, memory_format=None):
         return self
 
-    # -- arithmetic (a method that is exactly an op is the op itself: one call less per operation) --
-    __add__ = E.add
+    def astype(self, dtype):
+        """NumPy's name for a cast (bibun.numpy code calls it on traced arrays)."""
+        return self.type(np.dtype(dtype) if not isinstance(dtype, _dtype.dtype) else dtype)
 
-    def __radd__(self, other):
-        return E.add(other, self)
-
-    __sub__ = E.sub
-
-    def __rsub__(self, other):
-        return E.sub(other, self)
-
-    __mul__ = E.mul
-
-    def __rmul__(self, other):
-        return E.mul(other, self)
-
-    __truediv__ = E.div
-
-    def __rtruediv__(self, other):
-        return E.div(other, self)
-
-    __pow__ = E.pow
-
-    def __rpow__(self, other):
-        return E.pow(other, self)
-
-    __matmul__ = L.matmul
-
-    def __rmatmul__(self, other):
-        return L.matmul(other, self)
-
-    __neg__ = E.neg
-
+    # -- the arithmetic, reductions and shape methods are bound from the op table (see the end of this file):
+    # a method that is exactly an op is the op itself, one call less per operation
     def __pos__(self):
         return self
-
-    __abs__ = E.abs
-
-    def add(self, other, alpha=1):
-        return E.add(self, other if alpha == 1 else other * alpha)
-
-    def sub(self, other, alpha=1):
-        return E.sub(self, other if alpha == 1 else other * alpha)
-
-    mul = E.mul
-
-    div = E.div
-
-    pow = E.pow
-
-    matmul = L.matmul
-
-    def mm(self, other):
-        if self.ndim != 2 or _dim_of(other) != 2:
-            raise RuntimeError(f"mm needs two matrices, got {self.ndim}-D and {_dim_of(other)}-D tensors; "
-                               f"use matmul (or @) for other shapes")
-        return L.matmul(self, other)
-
-    def dot(self, other):
-        if self.ndim != 1 or _dim_of(other) != 1:
-            raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {_dim_of(other)}D tensors; "
-                               f"use matmul (or @) for matrices")
-        return L.dot(self, other)
-
-    neg = E.neg
-
-    exp = E.exp
-
-    log = E.log
-
-    sqrt = E.sqrt
-
-    sin = E.sin
-
-    cos = E.cos
-
-    tanh = E.tanh
-
-    sigmoid = E.sigmoid
-
-    relu = E.relu
-
-    abs = E.abs
-
-    reciprocal = E.reciprocal
-
-    def square(self):
-        return E.mul(self, self)
-
-    def clamp(self, min=None, max=None):
-        if min is None and max is None:
-            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-        return E.clamp(self, min=_scalar(min), max=_scalar(max))
-
-    clip = clamp
-
-    maximum = E.maximum
-
-    minimum = E.minimum
-
-    # -- reductions ------------------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False, dtype=None):
-        x = self if dtype is None else self.type(dtype)
-        return R.sum(x, axis=_axes(dim, self.ndim), keepdims=keepdim)
-
-    def mean(self, dim=None, keepdim=False, dtype=None):
-        x = self if dtype is None else self.type(dtype)
-        if x._data.dtype.kind != "f":
-            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be floating point, "
-                               f"got {self.dtype}; convert first with .float()")
-        return R.mean(x, axis=_axes(dim, self.ndim), keepdims=keepdim)
-
-    def var(self, dim=None, keepdim=False, unbiased=True, correction=None):
-        axes = _axes(dim, self.ndim)
-        n = self.numel() if axes is None else int(np.prod([self.shape[a] for a in axes]))
-        ddof = (1 if unbiased else 0) if correction is None else correction
-        d = self - R.mean(self, axis=axes, keepdims=True)
-        return R.sum(d * d, axis=axes, keepdims=keepdim) / max(n - ddof, 0)
-
-    def std(self, dim=None, keepdim=False, unbiased=True, correction=None):
-        return self.var(dim, keepdim, unbiased, correction).sqrt()
-
-    def _extreme(self, op, argf, dim, keepdim):
-        if isinstance(dim, Tensor):          # torch.max(a, b): the elementwise form
-            return (E.maximum if op is R.amax else E.minimum)(self, dim)
-        if self._data.size == 0 and (dim is None or self._data.shape[_axes(dim, self.ndim)[0]] == 0):
-            name = "max" if op is R.amax else "min"
-            raise RuntimeError(f"{name}() of an empty tensor (shape {tuple(self._data.shape)}) has no value: "
-                               f"check where it became empty (a mask that selects nothing, an empty batch)")
-        if dim is None:
-            return op(self)
-        axes = _axes(dim, self.ndim)
-        if axes is None:                     # a 0-d tensor: its value, at index 0
-            return _values_indices(op(self), Tensor._wrap(np.zeros((), dtype=np.int64)))
-        values = (R.max_dim if op is R.amax else R.min_dim)(self, axis=axes[0], keepdims=keepdim)
-        idx = argf(self._data, axis=axes[0], keepdims=keepdim)
-        return _values_indices(values, Tensor._wrap(np.asarray(idx, dtype=np.int64)))
-
-    def max(self, dim=None, keepdim=False):
-        return self._extreme(R.amax, np.argmax, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        return self._extreme(R.amin, np.argmin, dim, keepdim)
-
-    def amax(self, dim=None, keepdim=False):
-        return R.amax(self, axis=_axes(dim, self.ndim), keepdims=keepdim)
-
-    def amin(self, dim=None, keepdim=False):
-        return R.amin(self, axis=_axes(dim, self.ndim), keepdims=keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return _arg(np.argmax, self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return _arg(np.argmin, self, dim, keepdim)
-
-    def logsumexp(self, dim, keepdim=False):
-        return R.logsumexp(self, axis=_axes(dim, self.ndim), keepdims=keepdim)
-
-    def softmax(self, dim):
-        return R.softmax(self, axis=_axes(dim, self.ndim)[0] if self.ndim else None)
-
-    def log_softmax(self, dim):
-        return R.log_softmax(self, axis=_axes(dim, self.ndim)[0] if self.ndim else None)
-
-    def all(self, dim=None):
-        return Tensor._wrap(np.asarray(np.all(self._data, axis=dim)))
-
-    def any(self, dim=None):
-        return Tensor._wrap(np.asarray(np.any(self._data, axis=dim)))
-
-    # -- shape -------------------------------------------------------------------------------------------
-    def reshape(self, *shape):
-        shape = _shape_arg(shape)
-        try:
-            return S.reshape(self, shape=shape)
-        except ValueError:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {self.numel()}") from None
-
-    view = reshape
-
-    def view_as(self, other):
-        return self.reshape(other.shape)
-
-    def reshape_as(self, other):
-        return self.reshape(other.shape)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        if self.ndim == 0:
-            return self.reshape(1)
-        s = start_dim % self.ndim
-        e = end_dim % self.ndim
-        shape = self.shape[:s] + (-1,) + self.shape[e + 1:]
-        return self.reshape(shape)
-
-    def squeeze(self, dim=None):
-        if dim is None:
-            shape = tuple(n for n in self.shape if n != 1)
-        else:
-            axes = _axes(dim, self.ndim) or ()
-            shape = tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1))
-        return self if shape == self.shape else S.reshape(self, shape=shape)
-
-    def unsqueeze(self, dim):
-        d = dim if dim >= 0 else dim + self.ndim + 1
-        if not 0 <= d <= self.ndim:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-self.ndim - 1}, "
-                             f"{self.ndim}], but got {dim})")
-        return S.reshape(self, shape=self.shape[:d] + (1,) + self.shape[d:])
-
-    def permute(self, *dims):
-        dims = _shape_arg(dims)
-        if sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
-            raise RuntimeError(f"permute(): dims {list(dims)} are not a permutation of the {self.ndim} dims")
-        return S.permute(self, axes=tuple(d % self.ndim for d in dims))
-
-    def transpose(self, dim0, dim1):
-        if self.ndim < 2:
-            return self
-        axes = list(range(self.ndim))
-        a, b = _axes((dim0, dim1), self.ndim)
-        axes[a], axes[b] = axes[b], axes[a]
-        return S.permute(self, axes=tuple(axes))
-
-    def t(self):
-        if self.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D; "
-                               f"use transpose(dim0, dim1) or permute")
-        return self.transpose(0, 1)
-
-    @property
-    def T(self):
-        return S.permute(self, axes=tuple(range(self.ndim))[::-1]) if self.ndim >= 2 else self
-
-    @property
-    def mT(self):
-        return self.transpose(-2, -1)
-
-    def expand(self, *shape):
-        shape = _shape_arg(shape)
-        lead = len(shape) - self.ndim
-        full = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
-        return S.broadcast_to(self, shape=full)
-
-    def expand_as(self, other):
-        return self.expand(other.shape)
-
-    def repeat(self, *sizes):
-        sizes = _shape_arg(sizes)
-        x = self.reshape((1,) * (len(sizes) - self.ndim) + tuple(self.shape))
-        for d, r in enumerate(sizes):
-            if r != 1:
-                x = cat([x] * r, dim=d)
-        return x
 
     def __getitem__(self, key):
         return S.getitem(self, key=_key(key))
@@ -900,17 +646,6 @@ def _data_of(x):
     return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _dim_of(x):
-    return x.ndim if isinstance(x, Tensor) else np.ndim(x)
-
-
-def _arg(f, x, dim, keepdim):
-    if dim is None:
-        r = f(x._data)
-        return Tensor._wrap(np.asarray(r, dtype=np.int64).reshape((1,) * x.ndim if keepdim else ()))
-    return Tensor._wrap(np.asarray(f(x._data, axis=_axes(dim, x.ndim)[0], keepdims=keepdim), dtype=np.int64))
-
-
 class Parameter(Tensor):
     """A Tensor that a Module registers as one of its parameters; requires grad by default."""
     __slots__ = ()
@@ -937,6 +672,18 @@ _registry.Tensor = Tensor
 _registry._TENSOR_TYPES.add(Tensor)
 _registry._TENSOR_TYPES.add(Parameter)
 engine.Tensor = Tensor
+
+
+def _bind_methods():
+    """The methods every op (and every surface entry) declares, bound as declared: one loop, so that a new op
+    adds no line here. A method that is exactly an op is the op's own function (no extra call)."""
+    for name, impl, _ in _registry.bindings("method"):
+        if getattr(impl, "__name__", None) == "<lambda>":
+            impl.__name__ = impl.__qualname__ = name
+        setattr(Tensor, name, impl)
+
+
+_bind_methods()
 
 
 # -- creation ----------------------------------------------------------------------------------------
@@ -1073,28 +820,8 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
     return t.requires_grad_(True) if requires_grad else t
 
 
-def cat(tensors, dim=0):
-    tensors = [Tensor._from_data(t) for t in tensors]
-    if not tensors:
-        raise RuntimeError("cat expects a non-empty list of Tensors")
-    return S.cat(*tensors, axis=_axes(dim, tensors[0].ndim)[0])
-
+# cat, stack and where are declared with their ops (bibun.ops.shape, bibun.ops.elementwise)
+from .ops.elementwise import _where_function as where  # noqa: E402
+from .ops.shape import _cat_function as cat, _stack_function as stack  # noqa: E402
 
 concat = concatenate = cat
-
-
-def stack(tensors, dim=0):
-    tensors = [Tensor._from_data(t) for t in tensors]
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty list of Tensors")
-    d = dim if dim >= 0 else dim + tensors[0].ndim + 1
-    return S.stack(*tensors, axis=d)
-
-
-def where(condition, input=None, other=None):
-    c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    if input is None:
-        return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(c))
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        input = tensor(input)               # where(c, 1.0, 0.0): float32, as PyTorch, not NumPy's float64
-    return E.where(c.astype(bool, copy=False), input, other)

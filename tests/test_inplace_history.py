@@ -159,3 +159,27 @@ def test_gradient_accumulated_twice_after_a_step_warns_once():
     (tw * tw).sum().backward()
     (tw * tw).sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, n, reads_out, per_input", [
+    ("add", 2, False, [set(), set()]),                 # the gradient passes through: nothing saved
+    ("mul", 2, False, [{1}, {0}]),                     # each input's gradient reads the other input
+    ("exp", 1, True, [set()]),                         # reads its output only
+    ("sum", 1, False, [set()]),                        # reads only the input's shape
+    ("matmul", 2, False, [{1}, {0}]),
+])
+def test_what_each_backward_reads(name, n, reads_out, per_input):
+    """The in-place check refuses exactly what a VJP reads, worked out from its code (autograd/saved.py)."""
+    from bibun.autograd import saved
+    from bibun.ops import OPS
+    got_out, got = saved.reads(OPS[name], n)
+    assert (got_out, [set(s) for s in got]) == (reads_out, per_input)
+
+
+def test_an_unreadable_backward_is_taken_to_read_everything():
+    from bibun.autograd import saved
+
+    class Op:
+        variadic = False
+        vjp = (len,)                 # a builtin: no code to read
+    assert saved.reads(Op, 1) == (True, (frozenset({0}),))

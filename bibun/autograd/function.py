@@ -16,7 +16,7 @@ import weakref
 import numpy as np
 
 from .. import _tensor
-from ..ops._registry import ATOM, Op, apply
+from ..ops._registry import ATOM, Form, Op, apply
 from . import engine, grad_mode
 
 Tensor = _tensor.Tensor
@@ -24,8 +24,8 @@ Tensor = _tensor.Tensor
 
 def _make_op(name, fwd, vjp, traced):
     safe = name.replace("_", r"\_")
-    op = Op(name, fwd, (vjp,), "function", rf"\mathrm{{{safe}}}", None, f"{name}Backward", True,
-            forward=(rf"\mathrm{{{safe}}}(@0)", f"{name}(@0)", ATOM))
+    op = Op(name, fwd=fwd, vjp=(vjp,), kind="function", symbol=rf"\mathrm{{{safe}}}", grad_name=f"{name}Backward",
+            variadic=True, forward=Form(rf"\mathrm{{{safe}}}(@0)", f"{name}(@0)", ATOM))
     op.traced = traced
     return op
 

@@ -17,9 +17,12 @@ _ALL = None            # "reads everything": what an unreadable VJP is taken to 
 def _read_names(fn):
     """The argument names `fn` reads beyond their metadata, or _ALL when its code cannot be read."""
     code = getattr(fn, "__code__", None)
-    if code is None or code.co_flags & 0x04:       # not plain Python, or takes *args
+    if code is None:                                # not plain Python: cannot tell
         return _ALL
-    args = set(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    n_named = code.co_argcount + code.co_kwonlyargcount
+    args = set(code.co_varnames[:n_named])
+    if code.co_flags & 0x04:                        # *args: what it reads of them cannot be told apart
+        args.add(code.co_varnames[n_named])
     read = set()
     ins = list(dis.get_instructions(code))
     for k, ins_k in enumerate(ins):
@@ -31,6 +34,8 @@ def _read_names(fn):
                      and str(nxt.argval).split(" ")[0] in _META)
         if not meta_only:
             read.update(n for n in names if n in args)
+    if code.co_flags & 0x04 and code.co_varnames[n_named] in read:
+        return _ALL
     return read, code.co_varnames[:code.co_argcount]
 
 

@@ -1,20 +1,30 @@
 """The primitive table and the one function that runs a primitive and records it.
 
-An op is defined once: its forward on ndarrays, one VJP per input (HIPS-autograd style, so the
-engine computes only the gradients some input needs), and its teaching text. The text is read only by
-`bibun.explain` (never by `apply()` or the backward pass); templates name the inputs @0, @1, ... (@(0):
-in parentheses where it needs them), the output @out, the upstream gradient @g:
+An op is defined once, in one `defop` entry: its forward on ndarrays, one VJP per input (HIPS-autograd
+style, so the engine computes only the gradients some input needs), its teaching text and its public
+surface. Every field but the name is a keyword.
+
+Surface: `method` (Tensor methods), `function` (bibun.<name>; "linalg.norm" is bibun.linalg.norm) and
+`numpy` (bibun.numpy.<name>, NumPy's semantics): a name, a tuple of names, or a dict {name: impl}. A name
+without an impl is the op's own traced function (bound as is: no extra call on the hot path); a function
+impl of `METHOD` is the method of the same name called on bibun.tensor(input). `numpy` impls take NumPy's
+arguments on Tensors, and may be a pair (NumPy-side, Tensor-side) where NumPy has no such function. Public
+names built from several ops (var, std, max) are entries of their own, `defsurface`, in the file of the ops
+they use. The binding itself is one loop per namespace (`bindings`), in bibun._tensor, bibun and bibun.numpy.
+
+The teaching text is read only by `bibun.explain` (never by `apply()` or the backward pass); templates name
+the inputs @0, @1, ... (@(0): in parentheses where it needs them), the output @out, the upstream gradient @g:
 
 - `symbol`: the op's sign on its node in a graph (mathtext, no dollars); `label` where the node reads
   otherwise ("\\sqrt{a}" where the symbol is "\\sqrt{}"), `label_const` the label with a constant folded
   into the node, "a" for the other input and @c / @(c) for the constant: "+@(c)" draws +1, "@c/a"
   draws 2/a. A pair gives the label for the constant as input 0 and as input 1.
-- `forward`: (LaTeX, text, precedence) of the expression the op computes, "@(0)·@(1)"; the precedence
-  (SUM, PRODUCT, POWER, ATOM) says how tightly it binds, a pair where LaTeX and text differ
-  (\\frac{a}{b} is an atom, a/b a product). `numeric`: (LaTeX, text) once numbers stand in for the
+- `forward`: Form(tex, text, prec) of the expression the op computes, "@(0)·@(1)"; the precedence
+  (SUM, PRODUCT, POWER, ATOM) says how tightly it binds, a pair (LaTeX, text) where they differ
+  (\\frac{a}{b} is an atom, a/b a product). `numeric`: Text(tex, text) once numbers stand in for the
   names or a folded constant sits beside a named input, "2 × x" rather than "2 x".
 - `local`: the local derivative ∂out/∂input, one LaTeX template per input (None where it is not one
-  number per element); `vjp_text`: one (LaTeX, text) per input of the gradient passed back where the
+  number per element); `vjp_text`: one Text(tex, text) per input of the gradient passed back where the
   local derivative is not one number per element (matrix products, sums): "@g @1ᵀ". In both, @n is the
   number of elements each output of a reduction covers (the n of a mean).
 - `by_ndim`: {ndims: {field: value}}: text that depends on the inputs' numbers of dimensions, first
@@ -22,51 +32,88 @@ in parentheses where it needs them), the output @out, the upstream gradient @g:
   is the node's whole label (W.T draws a^{\\top}).
 Ops without `forward` read as name(@0, @1) in formulas, and ops without `label` show their symbol.
 """
+import collections
+
 import numpy as np
 
 from ..autograd import engine, grad_mode, version_counter
 from ..autograd.node import Node
 
 OPS = {}
+SURFACES = []            # public names built from several ops (defsurface)
 Tensor = None            # set by bibun._tensor
 
 # how tightly a forward expression binds, for parenthesising its inputs: a sum, a product, a power, an
 # atom (a call; a fraction in LaTeX)
 SUM, PRODUCT, POWER, ATOM = 1, 2, 3, 9
 
+Form = collections.namedtuple("Form", "tex text prec")     # a forward expression
+Text = collections.namedtuple("Text", "tex text")          # a numeric form, or the gradient passed to one input
+
+METHOD = "method"        # a bibun.<name> function that is the Tensor method of that name
+
+
+def _surface(spec):
+    """A surface declaration as {name: impl or None}."""
+    if not spec:
+        return {}
+    if isinstance(spec, str):
+        return {spec: None}
+    if isinstance(spec, dict):
+        return dict(spec)
+    return dict.fromkeys(spec)
+
 
 class Op:
     __slots__ = ("name", "fwd", "vjp", "kind", "symbol", "local", "grad_name", "grad_name_dim", "variadic",
-                 "traced", "forward", "numeric", "label", "label_const", "vjp_text", "by_ndim")
+                 "traced", "forward", "numeric", "label", "label_const", "vjp_text", "by_ndim",
+                 "method", "function", "numpy")
 
-    def __init__(self, name, fwd, vjp, kind, symbol, local, grad_name, variadic, grad_name_dim=None, forward=None,
-                 numeric=None, label=None, label_const=None, vjp_text=None, by_ndim=None):
-        self.name, self.fwd, self.vjp, self.kind = name, fwd, vjp, kind
-        self.symbol, self.local, self.grad_name, self.variadic = symbol, local, grad_name, variadic
+    def __init__(self, name, *, fwd, vjp, kind, symbol=None, local=None, grad_name=None, grad_name_dim=None,
+                 variadic=False, forward=None, numeric=None, label=None, label_const=None, vjp_text=None,
+                 by_ndim=None, method=None, function=None, numpy=None):
+        self.name, self.fwd, self.kind = name, fwd, kind
+        self.vjp = vjp if isinstance(vjp, tuple) else (vjp,)
+        self.grad_name = grad_name or "".join(p.capitalize() for p in name.split("_")) + "Backward0"
         self.grad_name_dim = grad_name_dim  # PyTorch's node name when the op ran along an axis (SumBackward1)
-        self.traced = None      # the public function that runs this op on Tensors
+        self.variadic = variadic            # one VJP for any number of inputs, called with the input's index
+        self.traced = None                  # the function that runs this op on Tensors (set by ops._wrap)
         # teaching text for bibun.explain (see the module's docstring)
-        self.forward, self.numeric, self.label, self.label_const = forward, numeric, label, label_const
-        self.vjp_text, self.by_ndim = vjp_text, by_ndim
+        self.symbol, self.local, self.label, self.label_const = symbol or name, local, label, label_const
+        self.forward, self.numeric, self.vjp_text = forward, numeric, vjp_text
+        self.by_ndim = tuple(by_ndim.items()) if by_ndim is not None else None
+        # public surface (see the module's docstring)
+        self.method, self.function, self.numpy = _surface(method), _surface(function), _surface(numpy)
 
     def __repr__(self):
         return f"<op {self.name}>"
 
 
-def defop(name, fwd, vjp, *, kind, symbol=None, local=None, grad_name=None, variadic=False, grad_name_dim=None,
-          forward=None, numeric=None, label=None, label_const=None, vjp_text=None, by_ndim=None):
-    """Register a primitive. `vjp` holds one function per input: (xp, g, out, *inputs, **params); the
-    other keywords are its teaching text (see the module's docstring)."""
-    if not isinstance(vjp, tuple):
-        vjp = (vjp,)
-    if grad_name is None:
-        grad_name = "".join(p.capitalize() for p in name.split("_")) + "Backward0"
-    if by_ndim is not None:
-        by_ndim = tuple(by_ndim.items())
-    op = Op(name, fwd, vjp, kind, symbol or name, local, grad_name, variadic, grad_name_dim, forward, numeric,
-            label, label_const, vjp_text, by_ndim)
-    OPS[name] = op
+def defop(name, **fields):
+    """Register a primitive (fields: see Op and the module's docstring); returns the Op."""
+    op = OPS[name] = Op(name, **fields)
     return op
+
+
+class Surface:
+    """Public names built from several ops: the same three namespaces as an op's entry."""
+    __slots__ = ("name", "method", "function", "numpy", "traced")
+
+    def __init__(self, name, method=None, function=None, numpy=None):
+        self.name, self.traced = name, None
+        self.method, self.function, self.numpy = _surface(method), _surface(function), _surface(numpy)
+
+
+def defsurface(name, *, method=None, function=None, numpy=None):
+    SURFACES.append(Surface(name, method, function, numpy))
+
+
+def bindings(namespace):
+    """(public name, implementation, entry) for every name declared in `namespace` ("method", "function" or
+    "numpy") by an op or a surface entry; the implementation is None where it is the op's traced function."""
+    for entry in list(OPS.values()) + SURFACES:
+        for name, impl in getattr(entry, namespace).items():
+            yield name, (impl if impl is not None else entry.traced), entry
 
 
 def apply(op, inputs, datas, params=None, needs=None):

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ._registry import ATOM, defop
+from ._registry import ATOM, Form, defop
 from ._wrap import nary
 
 
@@ -124,17 +124,18 @@ def _cross_entropy_scale(xp, g, keep, reduction):
 
 LOSS = "loss"
 binary_cross_entropy_with_logits = nary(defop(
-    "binary_cross_entropy_with_logits", _bce_logits, (_bce_logits_dz, _bce_logits_dy), kind=LOSS,
+    "binary_cross_entropy_with_logits", fwd=_bce_logits, vjp=(_bce_logits_dz, _bce_logits_dy), kind=LOSS,
+    grad_name="BinaryCrossEntropyWithLogitsBackward0",
     symbol="BCE", label=r"\mathrm{BCE}\circ\sigma", local=(r"\sigma(@0) - @1", r"-@0"),
-    forward=(r"\mathrm{BCE}(\sigma(@0), @1)", "BCE(σ(@0), @1)", ATOM),
-    grad_name="BinaryCrossEntropyWithLogitsBackward0"))
+    forward=Form(r"\mathrm{BCE}(\sigma(@0), @1)", "BCE(σ(@0), @1)", ATOM)))
 binary_cross_entropy = nary(defop(
-    "binary_cross_entropy", _bce, (_bce_dp, _bce_dy), kind=LOSS, symbol="BCE", label=r"\mathrm{BCE}",
-    local=(r"\frac{@0 - @1}{@0(1-@0)}", r"\log\frac{1-@0}{@0}"), forward=(r"\mathrm{BCE}(@0, @1)", "BCE(@0, @1)", ATOM),
-    grad_name="BinaryCrossEntropyBackward0"))
-nll_loss = nary(defop("nll_loss", _nll, (_nll_grad, None), kind=LOSS, symbol="NLL",
-                      local=(r"-[k = @1]", None), grad_name="NllLossBackward0"))
-cross_entropy = nary(defop("cross_entropy", _cross_entropy, (_cross_entropy_grad, None), kind=LOSS,
-                           symbol="CE", label=r"\mathrm{CE}",
-                           local=(r"\mathrm{softmax}(@0) - \mathrm{onehot}(@1)", None),
-                           forward=(r"\mathrm{CE}(@0, @1)", "CE(@0, @1)", ATOM), grad_name="NllLossBackward0"))
+    "binary_cross_entropy", fwd=_bce, vjp=(_bce_dp, _bce_dy), kind=LOSS, grad_name="BinaryCrossEntropyBackward0",
+    symbol="BCE", label=r"\mathrm{BCE}", local=(r"\frac{@0 - @1}{@0(1-@0)}", r"\log\frac{1-@0}{@0}"),
+    forward=Form(r"\mathrm{BCE}(@0, @1)", "BCE(@0, @1)", ATOM)))
+nll_loss = nary(defop(
+    "nll_loss", fwd=_nll, vjp=(_nll_grad, None), kind=LOSS, grad_name="NllLossBackward0",
+    symbol="NLL", local=(r"-[k = @1]", None)))
+cross_entropy = nary(defop(
+    "cross_entropy", fwd=_cross_entropy, vjp=(_cross_entropy_grad, None), kind=LOSS, grad_name="NllLossBackward0",
+    symbol="CE", label=r"\mathrm{CE}", local=(r"\mathrm{softmax}(@0) - \mathrm{onehot}(@1)", None),
+    forward=Form(r"\mathrm{CE}(@0, @1)", "CE(@0, @1)", ATOM)))
