@@ -120,13 +120,9 @@ def _display_name(f):
         raise TypeError(f"bibun.load expects a path or a binary file object, got {type(f).__name__}") from None
 
 
-def _regular(fh, name):
-    """Refuse what is not a regular file: /dev/zero, a pipe or a socket would be read forever."""
-    try:
-        mode = os.fstat(fh.fileno()).st_mode
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return                          # an in-memory file object
-    if not stat.S_ISREG(mode):
+def _regular(mode, name):
+    """Refuse what is not a regular file: /dev/zero, a pipe or a socket would be read (or waited on) forever."""
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):      # a folder: open() says so itself
         kind = ("a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a pipe" if stat.S_ISFIFO(mode)
                 else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
         raise LoadError(f"{name} is {kind}, not a checkpoint file; give the path of a file written by bibun.save")
@@ -135,14 +131,20 @@ def _regular(fh, name):
 def _source(f, name):
     """(seekable binary file positioned at the archive, its size in bytes, whether load opened it)."""
     if not hasattr(f, "read"):
-        fh = open(os.fspath(f), "rb")       # FileNotFoundError / IsADirectoryError: the path, not the contents
+        path = os.fspath(f)
+        _regular(os.stat(path).st_mode, name)   # before opening: opening a pipe waits for a writer
+        fh = open(path, "rb")       # FileNotFoundError / IsADirectoryError: the path, not the contents
         try:
-            _regular(fh, name)
-            return fh, os.fstat(fh.fileno()).st_size, True
+            st = os.fstat(fh.fileno())
+            _regular(st.st_mode, name)          # what was opened, should the path have changed meanwhile
+            return fh, st.st_size, True
         except BaseException:
             fh.close()
             raise
-    _regular(f, name)
+    try:
+        _regular(os.fstat(f.fileno()).st_mode, name)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        pass                                    # an in-memory file object
     try:
         seekable = f.seekable()
     except Exception:
