@@ -20,7 +20,6 @@ import numpy as np
 import pytest
 
 import bibun
-from bibun._atomic import pid_running
 from bibun._serialize import LoadError
 from bibun.datasets import DataFileError, DownloadError, fetch, load_mnist, read_idx, write_idx
 from bibun.datasets import mnist as mnist_mod
@@ -136,7 +135,7 @@ def test_devices_and_pipes_are_refused_at_once(tmp_path, how):
         os.mkfifo(target)                   # nobody writes: opening it for reading would wait for ever
     start = time.monotonic()
     out = subprocess.run([sys.executable, "-c", _LOAD_IN_CHILD, str(target), "file" if how == "file object" else "path"],
-                         capture_output=True, text=True, timeout=60,
+                         capture_output=True, text=True, timeout=60, cwd=tmp_path,
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert time.monotonic() - start < 30
     assert out.stdout.startswith("LoadError:"), (out.stdout, out.stderr[-500:])
@@ -257,7 +256,8 @@ def test_mnist_downloads_know_their_sizes():
 def _dead_pid():
     p = subprocess.Popen([sys.executable, "-c", "pass"])
     p.wait()
-    assert not pid_running(p.pid)
+    with pytest.raises(ProcessLookupError):
+        os.kill(p.pid, 0)
     return p.pid
 
 
