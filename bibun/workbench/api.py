@@ -181,8 +181,10 @@ def _train(run, given, resume, overwrite, data, data_dir, download, quiet, stop_
         last = done                 # a resumed diverged run: nothing left to train
     test_logits = None
     progress = Progress(cfg.epochs, done_epochs=done, quiet=quiet)
+    # A diverging run overflows: it is reported once, as a diverged run, not as pages of NumPy warnings.
+    quiet_overflow = dict(over="ignore", invalid="ignore", divide="ignore")
     try:
-        with blas_threads(threads):
+        with blas_threads(threads), np.errstate(**quiet_overflow):
             for epoch in range(done + 1, last + 1):
                 t0 = time.perf_counter()
                 bar = progress.batches(len(loader), epoch)
@@ -213,9 +215,10 @@ def _train(run, given, resume, overwrite, data, data_dir, download, quiet, stop_
     finished = len(history) == cfg.epochs or diverged is not None
     metrics = None
     if finished:
-        if test_logits is None:             # resumed a run whose epochs were all done: measure once more
-            test_logits = measure(net, X_test, y_test, EVAL_BATCH_SIZE, keep_logits=True)[2]
-        metrics = evaluate_predictions(test_logits, y_test, info["classes"])
+        with np.errstate(**quiet_overflow):
+            if test_logits is None:         # resumed a run whose epochs were all done: measure once more
+                test_logits = measure(net, X_test, y_test, EVAL_BATCH_SIZE, keep_logits=True)[2]
+            metrics = evaluate_predictions(test_logits, y_test, info["classes"])
         metrics["final"] = dict(history[-1])
         metrics["diverged"] = None if diverged is None else {"epoch": diverged}
         if run is not None:
