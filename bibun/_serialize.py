@@ -4,16 +4,20 @@ A file can hold a Tensor, or dicts / lists / tuples of Tensors, numbers, strings
 state_dict, an optimizer's state). Saving writes a temporary file next to the target and renames it, so an
 interrupted save leaves the old file intact.
 
-Loading treats the file as untrusted: it executes nothing (no pickle, ever), reads each array's .npy
-header itself and checks it against the bytes really there before allocating anything (no object
-arrays, no dtypes bibun has no tensor for, no shape that claims more bytes than the file holds), refuses
-a manifest that nests too deeply or points at arrays that are missing or used twice, and turns any other
-damage into one LoadError line. It writes nothing.
+Loading treats the file as untrusted: it executes nothing (no pickle, ever), reads only regular files
+(never a device, a pipe or a folder), reads each array's .npy header itself and checks it against the
+bytes really there before allocating anything (no object arrays, no dtypes bibun has no tensor for, no
+shape that claims more bytes than the file holds, no members together larger than the file: whatever it
+allocates, the file's own bytes pay for), refuses compressed members (bibun.save never compresses, and
+a few kilobytes of deflate can expand to gigabytes), refuses a manifest that nests too deeply or points
+at arrays that are missing or used twice, and turns any other damage into one LoadError line. It writes
+nothing.
 """
 import collections
 import io
 import json
 import os
+import stat
 import zipfile
 
 import numpy as np
@@ -28,7 +32,6 @@ _FORMAT = 1
 _MAX_DEPTH = 100                 # nesting of dicts / lists in a checkpoint (a state_dict needs 2)
 _MAX_MANIFEST = 64 << 20         # bytes of JSON
 _MAX_NDIM = 32
-_DEFLATE_RATIO = 1100            # deflate cannot expand more than ~1032:1; beyond that a header lies
 
 
 class _Encoder:
@@ -78,13 +81,14 @@ class LoadError(RuntimeError):
 def load(f, map_location=None, weights_only=True):
     """Load what `save` wrote. Refuses pickles, truncated, corrupted or crafted files with a LoadError."""
     name = _display_name(f)
-    zf = _open(f, name)                    # a missing file raises FileNotFoundError, as open() does
+    src, size, owned = _source(f, name)    # a missing file raises FileNotFoundError, as open() does
     try:
+        zf = _open(src, name)
         with zf:
-            members = {i.filename: i for i in zf.infolist()}
-            if _MANIFEST + ".npy" not in members:
-                raise LoadError(_no_manifest(name, members))
-            raw = _read_array(zf, members, _MANIFEST, name, limit=_MAX_MANIFEST)
+            archive = _Archive(zf, name, size)
+            if _MANIFEST + ".npy" not in archive.members:
+                raise LoadError(_no_manifest(name, archive.members))
+            raw = archive.read(_MANIFEST, limit=_MAX_MANIFEST)
             if raw.dtype != np.uint8 or raw.ndim != 1:
                 raise LoadError(f"{name}: the bibun manifest is not a byte string ({raw.dtype}, shape {raw.shape})")
             try:
@@ -94,7 +98,7 @@ def load(f, map_location=None, weights_only=True):
             if not isinstance(tree, dict) or tree.get("format") != _FORMAT or "root" not in tree:
                 fmt = tree.get("format") if isinstance(tree, dict) else None
                 raise LoadError(f"{name}: unknown bibun file format {fmt!r} (this bibun reads format {_FORMAT})")
-            return _Decoder(zf, members, name).decode(tree["root"], 0)
+            return _Decoder(archive).decode(tree["root"], 0)
     except LoadError:
         raise
     except RecursionError:
@@ -102,6 +106,9 @@ def load(f, map_location=None, weights_only=True):
     except Exception as e:      # anything else that fails reading an untrusted file: damage, in one line
         raise LoadError(f"{name} is damaged or not a bibun checkpoint ({type(e).__name__}: {one_line(e)}); "
                         f"restore it from a good copy or save it again with bibun.save") from None
+    finally:
+        if owned:
+            src.close()
 
 
 def _display_name(f):
@@ -113,21 +120,49 @@ def _display_name(f):
         raise TypeError(f"bibun.load expects a path or a binary file object, got {type(f).__name__}") from None
 
 
-def _open(f, name):
-    """The file as a ZipFile, or a LoadError that says what the file is instead."""
-    if hasattr(f, "read"):
+def _regular(mode, name):
+    """Refuse what is not a regular file: /dev/zero, a pipe or a socket would be read (or waited on) forever."""
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):      # a folder: open() says so itself
+        kind = ("a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a pipe" if stat.S_ISFIFO(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise LoadError(f"{name} is {kind}, not a checkpoint file; give the path of a file written by bibun.save")
+
+
+def _source(f, name):
+    """(seekable binary file positioned at the archive, its size in bytes, whether load opened it)."""
+    if not hasattr(f, "read"):
+        path = os.fspath(f)
+        _regular(os.stat(path).st_mode, name)   # before opening: opening a pipe waits for a writer
+        fh = open(path, "rb")       # FileNotFoundError / IsADirectoryError: the path, not the contents
         try:
-            seekable = f.seekable()
-        except Exception:
-            seekable = False
-        src = f if seekable else io.BytesIO(f.read())
-        start = src.tell()
-        head = src.read(8)
-        src.seek(start)
-    else:
-        src = os.fspath(f)
-        with open(src, "rb") as fh:        # FileNotFoundError / IsADirectoryError: the path, not the contents
-            head = fh.read(8)
+            st = os.fstat(fh.fileno())
+            _regular(st.st_mode, name)          # what was opened, should the path have changed meanwhile
+            return fh, st.st_size, True
+        except BaseException:
+            fh.close()
+            raise
+    try:
+        _regular(os.fstat(f.fileno()).st_mode, name)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        pass                                    # an in-memory file object
+    try:
+        seekable = f.seekable()
+    except Exception:
+        seekable = False
+    if not seekable:
+        data = f.read()
+        return io.BytesIO(data), len(data), False
+    start = f.tell()
+    size = f.seek(0, io.SEEK_END) - start
+    f.seek(start)
+    return f, size, False
+
+
+def _open(src, name):
+    """The file as a ZipFile, or a LoadError that says what the file is instead."""
+    start = src.tell()
+    head = src.read(8)
+    src.seek(start)
     try:
         return zipfile.ZipFile(src)
     except Exception as e:
@@ -157,54 +192,71 @@ def _no_manifest(name, members):
     return f"{name} holds no bibun manifest: it was not written by bibun.save (a plain .npz? read it with np.load)"
 
 
-def _read_array(zf, members, key, name, limit=None):
-    """One array of the archive, its header checked against the bytes really there before allocating."""
-    info = members.get(key + ".npy")
-    if info is None:
-        raise LoadError(f"{name}: the manifest refers to array {key!r}, which the file does not contain")
-    if info.flag_bits & 0x1:
-        raise LoadError(f"{name}: array {key!r} is encrypted; bibun checkpoints never are")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise LoadError(f"{name}: array {key!r} uses a compression bibun does not read")
-    if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > _DEFLATE_RATIO * info.compress_size + 4096:
-        raise LoadError(f"{name}: array {key!r} claims to expand {info.compress_size} bytes to {info.file_size}, "
-                        f"more than compression can: the file is crafted")
-    if limit is not None and info.file_size > limit:
-        raise LoadError(f"{name}: array {key!r} is too large for what it should hold ({info.file_size} bytes)")
-    with zf.open(info) as fp:
-        try:
-            version = np.lib.format.read_magic(fp)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
-            else:
-                raise LoadError(f"{name}: array {key!r} has .npy format version {version}, which bibun does not read")
-        except (ValueError, SyntaxError, TypeError) as e:
-            why = one_line(e).split(" at 0x")[0]
-            raise LoadError(f"{name}: array {key!r} has no valid .npy header ({why[:120]})") from None
-        dtype = _checked_dtype(dtype, key, name)
-        if not isinstance(shape, tuple) or len(shape) > _MAX_NDIM or \
-                not all(type(n) is int and n >= 0 for n in shape):
-            raise LoadError(f"{name}: array {key!r} has an impossible shape {shape!r}")
-        count = 1
-        for n in shape:
-            count *= n
-        nbytes = count * dtype.itemsize
-        held = info.file_size - fp.tell()
-        if nbytes != held:
-            raise LoadError(f"{name}: array {key!r} claims shape {shape} of {dtype} ({nbytes} bytes) but the file "
-                            f"holds {held} bytes for it: truncated or crafted")
-        if nbytes == 0:
-            return np.empty(shape, dtype.newbyteorder("="))
-        buf = bytearray(nbytes)
-        view = memoryview(buf)
-        got = 0
-        while got < nbytes:
-            n = fp.readinto(view[got:])
-            if not n:
-                raise LoadError(f"{name}: array {key!r} ends early: truncated")
-            got += n
+class _Archive:
+    """The members of an open archive, and how many of the file's bytes are still unclaimed: every array
+    read claims its size, so the arrays together can never be larger than the file (members that overlap,
+    or sizes that lie, cannot make a small file allocate more)."""
+
+    def __init__(self, zf, name, size):
+        self.zf, self.name, self.left = zf, name, size
+        self.members = {i.filename: i for i in zf.infolist()}
+
+    def read(self, key, limit=None):
+        """One array, its header checked against the bytes really there before allocating."""
+        name = self.name
+        info = self.members.get(key + ".npy")
+        if info is None:
+            raise LoadError(f"{name}: the manifest refers to array {key!r}, which the file does not contain")
+        if info.flag_bits & 0x1:
+            raise LoadError(f"{name}: array {key!r} is encrypted; bibun checkpoints never are")
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise LoadError(f"{name}: array {key!r} is compressed; bibun.save never compresses (a few kilobytes "
+                            f"of compressed data can claim gigabytes), so re-save the checkpoint with bibun.save")
+        if info.file_size != info.compress_size or info.file_size > self.left:
+            raise LoadError(f"{name}: array {key!r} claims {info.file_size} bytes, more than the file's "
+                            f"{self.left} unclaimed bytes: truncated or crafted")
+        if limit is not None and info.file_size > limit:
+            raise LoadError(f"{name}: array {key!r} is too large for what it should hold ({info.file_size} bytes)")
+        self.left -= info.file_size
+        with self.zf.open(info) as fp:
+            return _read_npy(fp, info.file_size, key, name)
+
+
+def _read_npy(fp, size, key, name):
+    """The .npy stream `fp` of `size` bytes as an array."""
+    try:
+        version = np.lib.format.read_magic(fp)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
+        else:
+            raise LoadError(f"{name}: array {key!r} has .npy format version {version}, which bibun does not read")
+    except (ValueError, SyntaxError, TypeError) as e:
+        why = one_line(e).split(" at 0x")[0]
+        raise LoadError(f"{name}: array {key!r} has no valid .npy header ({why[:120]})") from None
+    dtype = _checked_dtype(dtype, key, name)
+    if not isinstance(shape, tuple) or len(shape) > _MAX_NDIM or \
+            not all(type(n) is int and n >= 0 for n in shape):
+        raise LoadError(f"{name}: array {key!r} has an impossible shape {shape!r}")
+    count = 1
+    for n in shape:
+        count *= n
+    nbytes = count * dtype.itemsize
+    held = size - fp.tell()
+    if nbytes != held:
+        raise LoadError(f"{name}: array {key!r} claims shape {shape} of {dtype} ({nbytes} bytes) but the file "
+                        f"holds {held} bytes for it: truncated or crafted")
+    if nbytes == 0:
+        return np.empty(shape, dtype.newbyteorder("="))
+    buf = bytearray(nbytes)
+    view = memoryview(buf)
+    got = 0
+    while got < nbytes:
+        n = fp.readinto(view[got:])
+        if not n:
+            raise LoadError(f"{name}: array {key!r} ends early: truncated")
+        got += n
     a = np.frombuffer(buf, dtype=dtype).reshape(shape, order="F" if fortran else "C")
     if not dtype.isnative:
         a = a.astype(dtype.newbyteorder("="))
@@ -224,8 +276,8 @@ def _checked_dtype(dtype, key, name):
 class _Decoder:
     """Turns the manifest back into tensors and containers, checking every entry's form."""
 
-    def __init__(self, zf, members, name):
-        self.zf, self.members, self.name = zf, members, name
+    def __init__(self, archive):
+        self.archive, self.name = archive, archive.name
         self.used = set()
 
     def fail(self, why):
@@ -238,7 +290,7 @@ class _Decoder:
         if key in self.used:
             self.fail(f"array {key!r} is used twice; bibun.save never writes that")
         self.used.add(key)
-        return _read_array(self.zf, self.members, key, self.name)
+        return self.archive.read(key)
 
     def decode(self, node, depth):
         if depth > _MAX_DEPTH:

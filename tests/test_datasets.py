@@ -463,14 +463,15 @@ def test_load_mnist_data_dir_must_exist(tmp_path):
         load_mnist(data_dir=tmp_path / "typo")
 
 
-@pytest.mark.filterwarnings("ignore:.*not the official")
-def test_incomplete_data_dir_falls_back_to_the_cache(tmp_path, small_splits, isolated_cache):
-    arrays = write_fake(isolated_cache / "mnist")
+def test_incomplete_data_dir_is_refused_not_replaced_by_the_cache(tmp_path, small_splits, isolated_cache):
+    write_fake(isolated_cache / "mnist")
     write_fake(tmp_path / "partial", fake_arrays(seed=1))
     (tmp_path / "partial" / "t10k-labels-idx1-ubyte").unlink()
-    with pytest.warns(UserWarning, match="does not hold all four"):
-        data = load_mnist(data_dir=tmp_path / "partial", download=False)
-    check_matches(data, arrays)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FileNotFoundError) as e:
+            load_mnist(data_dir=tmp_path / "partial", download=False)
+    one_line_error(e, str(tmp_path / "partial"), "t10k-labels-idx1-ubyte", "train-images-idx3-ubyte, train-labels")
 
 
 @pytest.mark.filterwarnings("ignore:.*not the official")

@@ -2,14 +2,18 @@
 
 Mirrors die (MNIST's original address has failed learners for years), so a
 file has several mirrors and a checksum: whatever mirror answers, the bytes
-are the known ones. A failed or interrupted download leaves nothing behind,
-and the final error says where to put the file by hand.
+are the known ones. The size is known too, so a server that sends more is cut
+off at once, and each attempt has an overall deadline, so a server that
+trickles a byte at a time cannot hold a lesson up for ever. A failed or
+interrupted download leaves nothing behind, and the final error says where to
+put the file by hand.
 """
 
 import hashlib
 import http.client
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,6 +22,7 @@ from .._atomic import atomic_write
 from .errors import DownloadError
 
 _CHUNK = 1 << 20
+DEADLINE = 600.0                # seconds one attempt may take in all (MNIST's largest file is 26 MB)
 # Some servers refuse urllib's default agent string.
 _HEADERS = {"User-Agent": "bibun-datasets (Python urllib)"}
 
@@ -71,21 +76,31 @@ class _Failed(Exception):
     """One mirror failed; the message is the reason shown to the user."""
 
 
-def _download(url, target, checksum, timeout):
+def _download(url, target, checksum, timeout, size, deadline):
     """Stream ``url`` into ``target`` via a temporary file; raise _Failed on any problem."""
     name, h = _hasher(checksum)
     request = urllib.request.Request(url, headers=_HEADERS)
+    give_up = time.monotonic() + deadline
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response, atomic_write(target) as out:
+        with urllib.request.urlopen(request, timeout=min(timeout, deadline)) as response, \
+                atomic_write(target) as out:
+            announced = response.headers.get("Content-Length", "")
+            if size is not None and announced.isdigit() and int(announced) > size:
+                raise _Failed(f"the server announces {announced} bytes, the file has {size}")
             received = 0
-            while chunk := response.read(_CHUNK):
+            # read1 returns what has arrived: a server that trickles bytes still lets the deadline be checked.
+            while chunk := response.read1(_CHUNK):
+                received += len(chunk)
+                if size is not None and received > size:
+                    raise _Failed(f"the server sent more than the file's {size} bytes; stopped there")
+                if time.monotonic() > give_up:
+                    raise _Failed(f"gave up after {deadline:g} s with {received} bytes received "
+                                  f"(too slow; try again later, or another network)")
                 h.update(chunk)
                 out.write(chunk)
-                received += len(chunk)
-            # read(n) just returns b"" when the server hangs up early, so
+            # read just returns b"" when the server hangs up early, so
             # compare with the announced length. Raising inside the ``with``
             # discards the temporary file.
-            announced = response.headers.get("Content-Length", "")
             if announced.isdigit() and received != int(announced):
                 raise _Failed(f"connection closed mid-file after {received} of {announced} bytes")
             if h.hexdigest() != checksum.lower():
@@ -98,17 +113,20 @@ def _download(url, target, checksum, timeout):
     except http.client.IncompleteRead:
         raise _Failed("connection closed mid-file") from None
     except TimeoutError:
-        raise _Failed(f"no answer within {timeout:g} s") from None
+        raise _Failed(f"no answer within {min(timeout, deadline):g} s") from None
     except (http.client.HTTPException, OSError, ValueError) as e:
         raise _Failed(f"{type(e).__name__}: {e}") from None
 
 
-def fetch(filename, mirrors, md5_or_sha256, cache_dir, *, timeout=30.0, quiet=False):
+def fetch(filename, mirrors, md5_or_sha256, cache_dir, *, size=None, timeout=30.0, deadline=DEADLINE,
+          quiet=False):
     """Return the path of ``filename`` in ``cache_dir``, downloading it if needed.
 
     A cached file is used only if its checksum matches. Otherwise each mirror
     (a base URL) is tried in turn; the file appears in the cache only once it
-    is complete and verified. When every mirror fails, ``DownloadError`` says
+    is complete and verified. ``size`` (bytes, when known) stops a server
+    that sends more; ``timeout`` bounds each wait for data and ``deadline``
+    each attempt as a whole. When every mirror fails, ``DownloadError`` says
     what was tried and where to put the file by hand.
     """
     folder = Path(cache_dir)
@@ -135,7 +153,7 @@ def fetch(filename, mirrors, md5_or_sha256, cache_dir, *, timeout=30.0, quiet=Fa
             url = _url(mirror, filename)
             say(f"Downloading {url}")
             try:
-                _download(url, target, checksum, timeout)
+                _download(url, target, checksum, timeout, size, deadline)
             except _Failed as e:
                 say(f"  failed: {e}")
                 attempts.append((url, str(e)))

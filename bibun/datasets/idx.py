@@ -37,6 +37,7 @@ MAX_NDIM = 4
 MAX_BYTES = 2**31
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
+_MAX_EXTRA = 16 * _CHUNK
 _REDOWNLOAD = "delete it and download it again"
 
 
@@ -44,31 +45,44 @@ def _fail(path, what, todo=_REDOWNLOAD):
     return DataFileError(f"{path} {what}; {todo}")
 
 
-def read_idx(path):
+def read_idx(path, expect=None):
     """Return the array stored in the IDX file at ``path`` (gzipped or not).
+
+    ``expect``, a ``(dtype, shape)`` pair, is what the caller knows the file
+    must hold: a header that says otherwise is refused before any data is
+    read, so a small gzip bomb with a valid header costs nothing.
 
     Values come back in native byte order, in a fresh writable array. Any
     problem with the contents raises ``DataFileError``; a missing or
     unreadable file raises the usual ``OSError``.
     """
+    return _open_idx(path, lambda stream, size: _read(stream, path, size, expect))
+
+
+def read_idx_header(path):
+    """``(dtype, shape)`` of the IDX file at ``path``, from its header alone (nothing else is read)."""
+    return _open_idx(path, lambda stream, size: _header(stream, path, size)[:2])
+
+
+def _open_idx(path, parse):
     path = Path(path)
     with open(path, "rb") as raw:
         # Gzip is detected by its magic bytes: a renamed file must still load.
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
         if not compressed:
-            return _read(raw, path, os.fstat(raw.fileno()).st_size)
+            return parse(raw, os.fstat(raw.fileno()).st_size)
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                return _read(stream, path, None)
+                return parse(stream, None)
         except EOFError:
             raise _fail(path, "is truncated: the gzip stream ends early") from None
         except (OSError, zlib.error) as e:
             raise _fail(path, f"is a damaged gzip file ({e})") from None
 
 
-def _read(stream, path, file_size):
-    """Parse an IDX stream; ``file_size`` is known only for uncompressed files."""
+def _header(stream, path, file_size):
+    """(dtype, shape, nbytes) from an IDX header; ``file_size`` is known only for uncompressed files."""
     gz = "" if file_size is not None else "decompressed "
     magic = stream.read(4)
     if len(magic) < 4:
@@ -88,13 +102,24 @@ def _read(stream, path, file_size):
     shape = struct.unpack(f">{ndim}I", dims)
     dtype = _DTYPES[code]
     nbytes = prod(shape) * dtype.itemsize
-    what = f"{nbytes} bytes of {dtype.name} data for shape {shape}"
     if nbytes > MAX_BYTES:
-        raise _fail(path, f"has a corrupt header: it asks for {what}, more than the {MAX_BYTES} byte limit")
+        raise _fail(path, f"has a corrupt header: it asks for {nbytes} bytes of {dtype.name} data for shape "
+                          f"{shape}, more than the {MAX_BYTES} byte limit")
+    return dtype.newbyteorder("="), shape, nbytes
+
+
+def _read(stream, path, file_size, expect):
+    """Parse an IDX stream; ``file_size`` is known only for uncompressed files."""
+    gz = "" if file_size is not None else "decompressed "
+    dtype, shape, nbytes = _header(stream, path, file_size)
+    what = f"{nbytes} bytes of {dtype.name} data for shape {shape}"
+    if expect is not None and (dtype, shape) != (np.dtype(expect[0]), tuple(expect[1])):
+        raise _fail(path, f"holds {dtype.name} of shape {shape} by its header, expected {np.dtype(expect[0]).name} "
+                          f"of shape {tuple(expect[1])}", "is it the right file?")
 
     # For a plain file the size settles truncation before reading anything.
     if file_size is not None:
-        held = file_size - 4 - 4 * ndim
+        held = file_size - stream.tell()
         if held < nbytes:
             raise _fail(path, f"is truncated: its header promises {what}, the file holds {held}")
         if held > nbytes:
@@ -107,15 +132,17 @@ def _read(stream, path, file_size):
         if not chunk:
             raise _fail(path, f"is truncated: its header promises {what}, the {gz}file holds {len(buf)}")
         buf += chunk
-    extra = len(stream.read(1))
+    # Count what follows only up to a bound: a gzip stream can go on (almost) for ever.
+    extra = 0
+    while extra <= _MAX_EXTRA and (chunk := stream.read(_CHUNK)):
+        extra += len(chunk)
     if extra:
-        while chunk := stream.read(_CHUNK):
-            extra += len(chunk)
-        raise _fail(path, f"has {extra} extra bytes after the {what} its header promises")
+        count = f"more than {_MAX_EXTRA}" if extra > _MAX_EXTRA else str(extra)
+        raise _fail(path, f"has {count} extra bytes after the {what} its header promises")
 
-    array = np.frombuffer(buf, dtype=dtype).reshape(shape)
-    if dtype.byteorder == ">":
-        array = array.astype(dtype.newbyteorder("="))
+    array = np.frombuffer(buf, dtype=_DTYPES[_CODES[dtype]]).reshape(shape)
+    if array.dtype.byteorder == ">":
+        array = array.astype(dtype)
     return array
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .download import cache_dir, fetch, offline_hint
 from .errors import DataFileError, DownloadError
-from .idx import idx_header, read_idx
+from .idx import idx_header, read_idx, read_idx_header
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class _File:
     stem: str  # file name without .gz
     gz_md5: str  # md5 of the published .gz file: checks downloads
     raw_md5: str  # md5 of the unpacked file: identifies local copies however they are packed
+    gz_size: int  # bytes of the published .gz file: a download never takes more
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,13 @@ DATASETS = {
         ),
         files=(
             _File("X_train", "train-images-idx3-ubyte",
-                  "f68b3c2dcbeaaa9fbdd348bbdeb94873", "6bbc9ace898e44ae57da46a324031adb"),
+                  "f68b3c2dcbeaaa9fbdd348bbdeb94873", "6bbc9ace898e44ae57da46a324031adb", 9912422),
             _File("y_train", "train-labels-idx1-ubyte",
-                  "d53e105ee54ea40749a09fcbcd1e9432", "a25bea736e30d166cdddb491f175f624"),
+                  "d53e105ee54ea40749a09fcbcd1e9432", "a25bea736e30d166cdddb491f175f624", 28881),
             _File("X_test", "t10k-images-idx3-ubyte",
-                  "9fb629c4189551a2d022fa330f9573f3", "2646ac647ad5339dbf082846283269ea"),
+                  "9fb629c4189551a2d022fa330f9573f3", "2646ac647ad5339dbf082846283269ea", 1648877),
             _File("y_test", "t10k-labels-idx1-ubyte",
-                  "ec29112dd5afa0611ce80d1b7f02629c", "27ae3e4e09519cfbb04c329615203637"),
+                  "ec29112dd5afa0611ce80d1b7f02629c", "27ae3e4e09519cfbb04c329615203637", 4542),
         ),
         classes=tuple(str(d) for d in range(10)),
         torchvision_dir="MNIST",
@@ -63,13 +64,13 @@ DATASETS = {
         mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
         files=(
             _File("X_train", "train-images-idx3-ubyte",
-                  "8d4fb7e6c68d591d4c3dfef9ec88bf0d", "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
+                  "8d4fb7e6c68d591d4c3dfef9ec88bf0d", "f4a8712d7a061bf5bd6d2ca38dc4d50a", 26421880),
             _File("y_train", "train-labels-idx1-ubyte",
-                  "25c81989df183df01b3e8a0aad5dffbe", "9018921c3c673c538a1fc5bad174d6f9"),
+                  "25c81989df183df01b3e8a0aad5dffbe", "9018921c3c673c538a1fc5bad174d6f9", 29515),
             _File("X_test", "t10k-images-idx3-ubyte",
-                  "bef4ecab320f06d8554ea6380940ec79", "8181f5470baa50b63fa0f6fddb340f0a"),
+                  "bef4ecab320f06d8554ea6380940ec79", "8181f5470baa50b63fa0f6fddb340f0a", 4422102),
             _File("y_test", "t10k-labels-idx1-ubyte",
-                  "bb300cfdad3c16e7a12a480ee83cd310", "15d484375f8d13e6eb1aabb0c3f46965"),
+                  "bb300cfdad3c16e7a12a480ee83cd310", "15d484375f8d13e6eb1aabb0c3f46965", 5148),
         ),
         classes=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
@@ -121,13 +122,18 @@ def _complete_set(place, spec):
 def _locate(key, spec, data_dir, download):
     """Paths of the four files, from the first folder that holds all of them:
     data_dir, then the cache, then system folders; else download into the cache."""
-    for place in _user_places(key, spec, data_dir):
+    places = _user_places(key, spec, data_dir)
+    for place in places:
         if found := _complete_set(place, spec):
             return found
     if data_dir is not None:
-        # The user named a folder and it did not do: say so before looking elsewhere.
-        warnings.warn(f"{data_dir} does not hold all four {spec.title} files; looking in the cache and elsewhere",
-                      stacklevel=3)
+        # The user named a folder and it did not do: using another copy instead would hide the mistake.
+        present = sorted({f.stem for place in places for f in spec.files if _find(place, f.stem)})
+        raise FileNotFoundError(
+            f"data_dir {data_dir} does not hold the four {spec.title} files "
+            f"({', '.join(f.stem for f in spec.files)}, gzipped or not, in it or in its {key}/ or "
+            f"{spec.torchvision_dir}/raw/ folder); it holds {', '.join(present) or 'none of them'}. "
+            f"Point --data-dir (data_dir) at the folder with all four, or leave it out to use the download cache")
     places = [cache_dir() / key] + SYSTEM_DIRS.get(key, [])
     for place in places:
         if found := _complete_set(place, spec):
@@ -143,7 +149,7 @@ def _locate(key, spec, data_dir, download):
                             f"{offline_hint(names, cache, key, unpacked_ok=True)}", files=names, folder=cache)
     for i, f in enumerate(missing):
         try:
-            found[f.key] = fetch(f"{f.stem}.gz", list(spec.mirrors), f.gz_md5, cache)
+            found[f.key] = fetch(f"{f.stem}.gz", list(spec.mirrors), f.gz_md5, cache, size=f.gz_size)
         except DownloadError as e:
             # Stop at the first failure (the network is likely down) but name every file still missing.
             names = [f"{g.stem}.gz" for g in missing[i:]]
@@ -172,25 +178,31 @@ def _check_identity(key, spec, f, path, array):
                   stacklevel=3)
 
 
-def _validate(spec, paths, arrays):
-    """Check shapes, dtypes, counts and label range; one clear line per problem."""
+def _validate(spec, paths, headers):
+    """Check dtypes, shapes and counts from the files' headers, before any data is read; one clear line per
+    problem."""
     for split in ("train", "test"):
         xk, yk = f"X_{split}", f"y_{split}"
-        X, y = arrays[xk], arrays[yk]
+        (x_dtype, x_shape), (y_dtype, y_shape) = headers[xk], headers[yk]
         xp, yp = paths[xk], paths[yk]
-        if X.dtype != np.uint8 or X.ndim != 3 or X.shape[1:] != IMAGE_SHAPE:
-            raise DataFileError(f"{xp} should hold uint8 images of shape (N, 28, 28), it holds {X.dtype} "
-                                f"of shape {X.shape}; is it the right file?")
-        if y.dtype != np.uint8 or y.ndim != 1:
-            raise DataFileError(f"{yp} should hold uint8 labels of shape (N,), it holds {y.dtype} "
-                                f"of shape {y.shape}; is it the right file?")
+        if x_dtype != np.uint8 or len(x_shape) != 3 or x_shape[1:] != IMAGE_SHAPE:
+            raise DataFileError(f"{xp} should hold uint8 images of shape (N, 28, 28), it holds {x_dtype} "
+                                f"of shape {x_shape}; is it the right file?")
+        if y_dtype != np.uint8 or len(y_shape) != 1:
+            raise DataFileError(f"{yp} should hold uint8 labels of shape (N,), it holds {y_dtype} "
+                                f"of shape {y_shape}; is it the right file?")
         expected = SPLIT_SIZES[split]
-        if len(X) != expected:
-            raise DataFileError(f"{xp} holds {len(X)} images, the {spec.title} {split} split has {expected}; "
+        if x_shape[0] != expected:
+            raise DataFileError(f"{xp} holds {x_shape[0]} images, the {spec.title} {split} split has {expected}; "
                                 f"are the train and test files swapped, or is this a subset?")
-        if len(y) != len(X):
-            raise DataFileError(f"{yp} holds {len(y)} labels for the {len(X)} images in {xp.name}; "
+        if y_shape[0] != x_shape[0]:
+            raise DataFileError(f"{yp} holds {y_shape[0]} labels for the {x_shape[0]} images in {xp.name}; "
                                 f"the two files do not belong together")
+
+
+def _check_labels(paths, arrays):
+    for yk in ("y_train", "y_test"):
+        y, yp = arrays[yk], paths[yk]
         if len(y) and int(y.max()) >= NUM_CLASSES:
             raise DataFileError(f"{yp} holds label {int(y.max())}, labels must be 0 to {NUM_CLASSES - 1}; "
                                 f"delete it and download it again")
@@ -209,10 +221,10 @@ def load_mnist(name="mnist", data_dir=None, download=True):
     """
     key, spec = _spec(name)
     paths = _locate(key, spec, data_dir, download)
-    arrays = {}
-    for f in spec.files:
-        arrays[f.key] = read_idx(paths[f.key])
-    _validate(spec, paths, arrays)
+    headers = {f.key: read_idx_header(paths[f.key]) for f in spec.files}
+    _validate(spec, paths, headers)
+    arrays = {f.key: read_idx(paths[f.key], expect=headers[f.key]) for f in spec.files}
+    _check_labels(paths, arrays)
     for f in spec.files:
         _check_identity(key, spec, f, paths[f.key], arrays[f.key])
     for k in ("y_train", "y_test"):

@@ -2,6 +2,8 @@
 
 
 def prob(p):
+    if p is None:                       # undefined (a diverged run's metrics read back from JSON)
+        return "—"
     p = float(p)
     if 0.99995 <= p < 1.0:
         return f"1 − {1.0 - p:.1e}"

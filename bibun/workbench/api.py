@@ -17,7 +17,9 @@ from .evaluation import evaluate_predictions
 from .loop import measure, train_epoch
 from .models import build_model, build_optimizer, count_parameters
 from .progress import Progress
-from .rundir import RunDir, history_csv, write_json, write_text
+from . import resume as resume_checkpoint
+from .rundir import RunDir, history_csv, make_dir, write_json, write_text
+from .schema import diverged_at
 from .threads import auto_threads, blas_threads
 
 
@@ -97,28 +99,44 @@ def train(dataset=None, model=None, *, hidden=None, activation=None, epochs=None
     same to reproduce a run.
     Raises WorkbenchError for anything the caller can fix.
     """
-    import bibun
-
     given = dict(dataset=dataset, model=model, hidden=hidden, activation=activation, epochs=epochs,
                  batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed)
+    if stop_after is not None and (isinstance(stop_after, bool) or not isinstance(stop_after, int) or stop_after < 0):
+        raise WorkbenchError(f"stop_after must be a non-negative whole number, got {stop_after!r}")
+    if threads not in ("auto", None) and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise WorkbenchError(f"threads must be 'auto', None or a positive whole number, got {threads!r}")
     run = RunDir(out) if out is not None else None
+    if resume and run is None:
+        raise WorkbenchError("resuming needs the run's folder: pass out=... (--out DIR)")
+    args = dict(given=given, resume=resume, overwrite=overwrite, data=data, data_dir=data_dir, download=download,
+                quiet=quiet, stop_after=stop_after, report=report, threads=threads, command=command)
+    if run is None:
+        return _train(None, **args)
+    # Say what is wrong before taking the lock (which creates the folder of a new run).
+    if resume:
+        run.read_config()
+    else:
+        resolve(**given)
+        run.check_new(overwrite)
+    with run.lock():                # one process per run folder; everything below is read and written under it
+        return _train(run, **args)
+
+
+def _train(run, given, resume, overwrite, data, data_dir, download, quiet, stop_after, report, threads, command):
+    import bibun
+
     ckpt = None
     if resume:
-        if run is None:
-            raise WorkbenchError("resuming needs the run's folder: pass out=... (--out DIR)")
-        saved_raw = run.read_config()
-        saved = TrainConfig.from_dict(saved_raw)
+        saved, saved_info = run.read_config()
         cfg = merge_for_resume(saved, **given)
-        command = command or saved_raw.get("info", {}).get("command")
+        command = command or saved_info.get("command")
         ckpt = run.load_checkpoint()
-        if ckpt is not None and ckpt["epoch"] > cfg.epochs:
-            raise WorkbenchError(f"{run.path} has already finished {ckpt['epoch']} epochs; ask for at least that many")
+        if ckpt is not None:
+            resume_checkpoint.check(ckpt, cfg, run.checkpoint)
     else:
         cfg = resolve(**given)
         if run is not None:
-            run.check_new(overwrite)        # before loading any data: say it now
-    if stop_after is not None and (isinstance(stop_after, bool) or not isinstance(stop_after, int) or stop_after < 0):
-        raise WorkbenchError(f"stop_after must be a non-negative whole number, got {stop_after!r}")
+            run.check_new(overwrite)
 
     if data is None:
         data = load_data(cfg.dataset, data_dir=data_dir, download=download)
@@ -141,32 +159,32 @@ def train(dataset=None, model=None, *, hidden=None, activation=None, epochs=None
     info = _info(cfg, data, X_train, net, n_classes)
     if threads == "auto":
         threads = auto_threads(cfg.batch_size, [X_train.shape[1], *cfg.hidden, n_classes])
-    elif threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise WorkbenchError(f"threads must be 'auto', None or a positive whole number, got {threads!r}")
     if command:
         info["command"] = command
     info["blas_threads"] = threads
 
     history = []
-    if ckpt is not None:
-        net.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        _set_rng_states(ckpt["rng"], loader_gen)
-        history = [dict(r) for r in ckpt["history"]]
+    if ckpt is not None:            # everything is checked before the first file is written
+        history = resume_checkpoint.restore(ckpt, cfg, run.checkpoint, net, opt, loader_gen, len(loader))
     if run is not None:
         if not resume:
             run.start(overwrite=overwrite)
         else:
-            run.figures.mkdir(parents=True, exist_ok=True)
+            make_dir(run.figures)
         write_json(run.config, {**cfg.to_dict(), "info": info})
         write_text(run.history, history_csv(history))     # the checkpoint's epochs are the finished ones
 
     done = len(history)
+    diverged = diverged_at(history)
     last = cfg.epochs if stop_after is None else min(cfg.epochs, max(stop_after, done))
+    if diverged is not None:
+        last = done                 # a resumed diverged run: nothing left to train
     test_logits = None
     progress = Progress(cfg.epochs, done_epochs=done, quiet=quiet)
+    # A diverging run overflows: it is reported once, as a diverged run, not as pages of NumPy warnings.
+    quiet_overflow = dict(over="ignore", invalid="ignore", divide="ignore")
     try:
-        with blas_threads(threads):
+        with blas_threads(threads), np.errstate(**quiet_overflow):
             for epoch in range(done + 1, last + 1):
                 t0 = time.perf_counter()
                 bar = progress.batches(len(loader), epoch)
@@ -180,20 +198,29 @@ def train(dataset=None, model=None, *, hidden=None, activation=None, epochs=None
                        "test_acc": test_acc, "seconds": time.perf_counter() - t0}
                 history.append(row)
                 if run is not None:
-                    # checkpoint first: history.csv never names an epoch the checkpoint does not hold
-                    run.save_checkpoint(epoch, net, opt, _rng_states(loader_gen), history)
-                    write_text(run.history, history_csv(history))
+                    try:
+                        # checkpoint first: history.csv never names an epoch the checkpoint does not hold
+                        run.save_checkpoint(epoch, net, opt, _rng_states(loader_gen), history)
+                        write_text(run.history, history_csv(history))
+                    except WorkbenchError as e:
+                        raise WorkbenchError(f"{e}, then continue the run from its last saved epoch with "
+                                             f"`bibun train --out {run.path} --resume`") from None
                 progress.epoch_done(row)
+                diverged = diverged_at([row])
+                if diverged is not None:
+                    break           # the weights are NaN or infinite now: more epochs cannot help
     finally:
         progress.close()
 
-    finished = len(history) == cfg.epochs
+    finished = len(history) == cfg.epochs or diverged is not None
     metrics = None
     if finished:
-        if test_logits is None:             # resumed a run whose epochs were all done: measure once more
-            test_logits = measure(net, X_test, y_test, EVAL_BATCH_SIZE, keep_logits=True)[2]
-        metrics = evaluate_predictions(test_logits, y_test, info["classes"])
+        with np.errstate(**quiet_overflow):
+            if test_logits is None:         # resumed a run whose epochs were all done: measure once more
+                test_logits = measure(net, X_test, y_test, EVAL_BATCH_SIZE, keep_logits=True)[2]
+            metrics = evaluate_predictions(test_logits, y_test, info["classes"])
         metrics["final"] = dict(history[-1])
+        metrics["diverged"] = None if diverged is None else {"epoch": diverged}
         if run is not None:
             run.save_weights(net)
             write_json(run.metrics, metrics)
@@ -224,29 +251,52 @@ class RunRecord:
 
 
 def load_run(path):
-    """Read a run folder written by `train` (finished or not)."""
+    """Read a run folder written by `train` (finished or not); every file is checked (schema.py)."""
     run = RunDir(path)
-    raw = run.read_config()
-    try:
-        cfg = TrainConfig.from_dict(raw)
-    except (TypeError, ValueError) as e:
-        raise WorkbenchError(f"{run.config} is not a workbench config ({e})") from None
-    return RunRecord(path=run.path, config=cfg, info=raw.get("info", {}), history=run.read_history(),
-                     metrics=run.read_metrics(), paths=run.paths())
+    cfg, info = run.read_config()
+    history = run.read_history(cfg.epochs)
+    metrics = run.read_metrics()
+    if metrics is not None and not history:
+        raise WorkbenchError(f"{run.history} lists no epochs, yet {run.metrics} says the run finished; the run "
+                             f"folder is damaged: train the run again")
+    return RunRecord(path=run.path, config=cfg, info=info, history=history, metrics=metrics, paths=run.paths())
+
+
+def _linear_keys(cfg):
+    """The state_dict keys of build_model's Linear layers, in order (index 0 is the Flatten)."""
+    return [f"{1 + 2 * i}" for i in range(len(cfg.hidden) + 1)]
 
 
 def load_model(path):
     """The trained model of a finished run folder, rebuilt and loaded from weights.npz."""
     import bibun
+    from .._serialize import LoadError
     rec = load_run(path)
     run = RunDir(path)
     if not run.weights.exists():
         raise WorkbenchError(f"{run.path} has no weights.npz yet: the run has not finished "
                              f"(continue it with `bibun train --out {run.path} --resume`)")
-    state = bibun.load(run.weights)
-    first = state[next(k for k in state if k.endswith("weight"))]
-    last_bias = [k for k in state if k.endswith("bias")][-1]
-    net = build_model(rec.config.model, int(first.shape[1]), int(state[last_bias].shape[0]),
-                      rec.config.hidden, rec.config.activation)
-    net.load_state_dict(state)
+    try:
+        state = bibun.load(run.weights)
+    except (LoadError, OSError) as e:
+        raise WorkbenchError(f"{e}; train the run again to recreate {run.weights.name}") from None
+    layers = _linear_keys(rec.config)
+
+    def tensor(key, ndim):
+        t = state.get(key) if isinstance(state, dict) else None
+        return t if isinstance(t, bibun.Tensor) and t.ndim == ndim else None
+
+    first, last = tensor(f"{layers[0]}.weight", 2), tensor(f"{layers[-1]}.bias", 1)
+    if first is None or last is None:
+        raise WorkbenchError(f"{run.weights} does not hold the weights of a {rec.config.describe()} model (as "
+                             f"config.json says); the run folder is damaged: train the run again")
+    net = build_model(rec.config.model, int(first.shape[1]), int(last.shape[0]), rec.config.hidden,
+                      rec.config.activation)
+    try:
+        net.load_state_dict(state)
+    except (RuntimeError, TypeError, ValueError) as e:
+        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+        raise WorkbenchError(f"{run.weights} does not fit a {rec.config.describe()} model "
+                             f"({lines[1] if len(lines) > 1 else lines[0]}); the run folder is damaged: train the "
+                             f"run again") from None
     return net

@@ -9,12 +9,13 @@ def add_arguments(parser):
 
 
 def run(args):
+    from .._errors import one_line
     from .errors import WorkbenchError
     try:
         from .comparison import compare
         paths = compare(args.runs, out=args.out)
-    except WorkbenchError as e:
-        print(f"bibun compare: error: {e}", file=sys.stderr)
+    except (WorkbenchError, OSError) as e:     # OSError: a file system failure no check could foresee
+        print(f"bibun compare: error: {one_line(e)}", file=sys.stderr)
         return 2
     print(f"report: {paths['report']}")
     return 0

@@ -59,6 +59,7 @@ def _command(argv=None):
 
 
 def run(args):
+    from .._errors import one_line
     from .errors import WorkbenchError
     if args.resume and not args.out:
         print("bibun train: error: --resume needs --out DIR, the folder of the run to continue", file=sys.stderr)
@@ -72,15 +73,19 @@ def run(args):
                        resume=args.resume, overwrite=args.overwrite, quiet=args.quiet,
                        threads="auto" if args.threads is None else args.threads,
                        command=None if args.resume else _command())
-    except WorkbenchError as e:
-        print(f"bibun train: error: {e}", file=sys.stderr)
+    except (WorkbenchError, OSError) as e:     # OSError: a file system failure no check could foresee
+        print(f"bibun train: error: {one_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\ninterrupted; the finished epochs are saved in {out}. Continue with:\n"
               f"  bibun train --out {out} --resume", file=sys.stderr)
         return 130
     m = result.metrics
+    if m["diverged"]:
+        print(f"bibun train: warning: the run diverged at epoch {m['diverged']['epoch']} (its loss became NaN or "
+              f"infinite); try a smaller learning rate, e.g. --lr {result.config.lr / 10:g}", file=sys.stderr)
+    f1 = "undefined" if m["macro"]["f1"] is None else f"{m['macro']['f1']:.4f}"
     print(f"{result.config.dataset} {result.info['model_text']}: test accuracy {m['accuracy']:.4f}, "
-          f"macro F1 {m['macro']['f1']:.4f} after {len(result.history)} epochs")
+          f"macro F1 {f1} after {len(result.history)} epochs")
     print(f"report: {result.paths['report']}")
     return 0

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from ._html import esc, img, num, page, section, table
 from .errors import WorkbenchError
-from .rundir import write_bytes, write_json, write_text
+from .rundir import make_dir, write_bytes, write_json, write_text
 
 SECTIONS = (("runs", "Runs"), ("curves", "Curves overlaid"), ("per-class", "Per-class metrics side by side"),
             ("confusion", "Confusion matrices"), ("examples", "Easiest and hardest examples"))
@@ -36,9 +36,12 @@ def _runs_table(recs, names):
     rows, cls = [], []
     for r, name in zip(recs, names):
         m, last = r.metrics, r.history[-1]
+        div = m.get("diverged")
+        epochs = f"{len(r.history)}" + (f" (diverged at {div['epoch']})" if div else "")
         rows.append([esc(name), esc(r.config.dataset), esc(r.info.get("model_text", r.config.describe())),
-                     f"{esc(r.config.optimizer)} lr={r.config.lr:g} bs={r.config.batch_size}",
-                     f'{r.info.get("num_params", 0):,}', str(len(r.history)), num(last["train_loss"]), num(last["train_acc"]), num(last["test_loss"]),
+                     esc(f"{r.config.optimizer} lr={r.config.lr:g} bs={r.config.batch_size}"),
+                     esc(format(r.info.get("num_params", 0), ",")), esc(epochs), num(last["train_loss"]),
+                     num(last["train_acc"]), num(last["test_loss"]),
                      f"<b>{num(m['accuracy'])}</b>", num(m["macro"]["precision"]), num(m["macro"]["recall"]),
                      num(m["macro"]["f1"]), f'{sum(h["seconds"] for h in r.history):.1f}'])
         cls.append("best" if m["accuracy"] == best and len(recs) > 1 else "")
@@ -78,7 +81,7 @@ def compare(run_dirs, out="runs/compare"):
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
         raise WorkbenchError(f"{out} is a file, not a folder; choose another --out")
-    (out / "figures").mkdir(parents=True, exist_ok=True)
+    make_dir(out / "figures")
 
     curves_png = figures.compare_curves([(n, r.history) for n, r in zip(names, recs)])
     write_bytes(out / "figures" / "curves.png", curves_png)
@@ -97,7 +100,11 @@ def compare(run_dirs, out="runs/compare"):
                           + "</div>")
         ex = r.paths.get("figure_examples")
         if ex is not None:
-            examples.append(f"<div><h3>{esc(n)}</h3>" + img(Path(ex).read_bytes(), f"examples {n}") + "</div>")
+            try:
+                png = Path(ex).read_bytes()
+            except OSError as e:
+                raise WorkbenchError(f"{ex} cannot be read ({e.strerror or e}); the run folder is damaged") from None
+            examples.append(f"<div><h3>{esc(n)}</h3>" + img(png, f"examples {n}") + "</div>")
     sections = [
         section("runs", SECTIONS[0][1], note + _runs_table(recs, names)
                 + '<p class="muted">Test accuracy, precision, recall and F1 are measured on the test set after the '

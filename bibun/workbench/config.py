@@ -143,7 +143,10 @@ def merge_for_resume(saved, **given):
         elif name in ("dataset", "model", "activation", "optimizer"):
             value = str(value).lower().replace("_", "-")
         elif name == "lr":
-            value = float(value)
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise WorkbenchError(f"learning rate must be a number, got {value!r}") from None
         if value == cfg[name]:
             continue
         if name in RESUMABLE_CHANGES:

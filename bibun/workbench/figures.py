@@ -8,6 +8,12 @@ import numpy as np
 from ._fmt import prob
 
 
+def _plain(text):
+    """`text` drawn as it is: a `$` (from a run's name or class names) would otherwise start mathtext,
+    which fails to parse on most strings."""
+    return str(text).replace("$", r"\$")
+
+
 def _figure(w, h):
     try:
         from matplotlib.figure import Figure
@@ -45,7 +51,7 @@ def curves(history, title=""):
         _epochs_axis(ax, ep)
         ax.legend()
     if title:
-        fig.suptitle(title)
+        fig.suptitle(_plain(title))
     return _png(fig)
 
 
@@ -58,12 +64,13 @@ def confusion(cm, classes, title="Confusion matrix (test set)"):
     ax = fig.subplots()
     im = ax.imshow(cm, cmap="Blues")
     fig.colorbar(im, ax=ax, shrink=0.8)
-    ax.set_xticks(range(k), [str(c) for c in classes], rotation=45 if max(map(len, map(str, classes))) > 2 else 0,
-                  ha="right" if max(map(len, map(str, classes))) > 2 else "center")
-    ax.set_yticks(range(k), [str(c) for c in classes])
+    names = [_plain(c) for c in classes]
+    wide = max(map(len, names)) > 2
+    ax.set_xticks(range(k), names, rotation=45 if wide else 0, ha="right" if wide else "center")
+    ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted class ŷ")
     ax.set_ylabel("true class y")
-    ax.set_title(title)
+    ax.set_title(_plain(title))
     top = cm.max() if cm.size else 0
     for i in range(k):
         for j in range(k):
@@ -89,8 +96,8 @@ def examples(images, easiest, hardest, classes, invert=True, vmax=None):
             it = items[c]
             ax.imshow(images[it["index"]], cmap="gray_r" if invert else "gray", interpolation="nearest",
                       vmin=0, vmax=vmax)
-            ax.set_title(f"#{it['index']}\ny={classes[it['y']]}  p(y|x)={prob(it['p_y'])}\n"
-                         f"ŷ={classes[it['y_hat']]}  p(ŷ|x)={prob(it['p_y_hat'])}", fontsize=8)
+            ax.set_title(_plain(f"#{it['index']}\ny={classes[it['y']]}  p(y|x)={prob(it['p_y'])}\n"
+                                f"ŷ={classes[it['y_hat']]}  p(ŷ|x)={prob(it['p_y_hat'])}"), fontsize=8)
             if c == 0:
                 ax.set_ylabel(name, fontsize=11)
     return _png(fig)
@@ -102,7 +109,7 @@ def compare_curves(runs):
     fig = _figure(11, 4.2)
     ax_l, ax_a = fig.subplots(1, 2)
     for n, (label, history) in enumerate(runs):
-        color = f"C{n % 10}"
+        color, label = f"C{n % 10}", _plain(label)
         ep = [r["epoch"] for r in history]
         for key, ls in (("train", "--"), ("test", "-")):
             ax_l.plot(ep, [r[f"{key}_loss"] for r in history], ls, color=color, label=f"{label} ({key})")

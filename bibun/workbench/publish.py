@@ -2,7 +2,7 @@
 from . import figures, report
 from ._html import img
 from ._png import gray_png
-from .rundir import write_bytes, write_text
+from .rundir import make_dir, write_bytes, write_text
 
 
 def thumbnails(images, items, pixel_max, invert=True, size=84):
@@ -29,7 +29,7 @@ def render_figures(config, info, history, metrics, test_images):
 def publish(run, config, info, history, metrics, test_images):
     """Write figures/*.png and report.html into the RunDir `run`; returns the figures as PNG bytes."""
     figs = render_figures(config, info, history, metrics, test_images)
-    run.figures.mkdir(parents=True, exist_ok=True)
+    make_dir(run.figures)
     for key, png in figs.items():
         write_bytes(run.figure(key), png)
     thumbs = thumbnails(test_images, metrics["easiest"] + metrics["hardest"], info["pixel_max"], info["invert"])

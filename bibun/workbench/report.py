@@ -11,11 +11,12 @@ SECTIONS = (("summary", "Run"), ("curves", "Loss and accuracy per epoch"),
 def _summary(config, info, history):
     last = history[-1] if history else None
     rows = [
-        ["data set", esc(config["dataset"]) + f' <span class="muted">({info["n_train"]} train, '
-                                              f'{info["n_test"]} test images of {esc(info["image_shape"])})</span>'],
-        ["model", esc(info["model_text"]) + f' <span class="muted">({info["num_params"]:,} parameters)</span>'],
-        ["training", f'{esc(config["optimizer"])} lr={config["lr"]:g}, batch size {config["batch_size"]}, '
-                     f'{config["epochs"]} epochs, seed {config["seed"]}'],
+        ["data set", esc(config["dataset"]) + f' <span class="muted">({esc(info["n_train"])} train, '
+                                              f'{esc(info["n_test"])} test images of {esc(info["image_shape"])})</span>'],
+        ["model", esc(info["model_text"]) + f' <span class="muted">({esc(format(info["num_params"], ","))} '
+                                            f'parameters)</span>'],
+        ["training", esc(f'{config["optimizer"]} lr={config["lr"]:g}, batch size {config["batch_size"]}, '
+                         f'{config["epochs"]} epochs, seed {config["seed"]}')],
         ["loss", "cross-entropy (CrossEntropyLoss on raw scores)"],
     ]
     if last:
@@ -41,7 +42,7 @@ def _curves(fig_png, history):
 def _metrics(metrics):
     rows, classes = [], []
     for c in metrics["per_class"]:
-        rows.append([f'{c["label"]}: {esc(c["class"])}' if c["class"] != str(c["label"]) else esc(c["class"]),
+        rows.append([esc(f'{c["label"]}: {c["class"]}' if c["class"] != str(c["label"]) else c["class"]),
                      num(c["precision"]), num(c["recall"]), num(c["f1"]), str(c["support"])])
         classes.append("")
     for name in ("macro", "weighted"):
@@ -82,6 +83,17 @@ def _examples(fig_png, metrics, thumbs, classes):
             + "</div></div>" + img(fig_png, "easiest (top) and hardest (bottom) test examples"))
 
 
+def diverged_note(metrics, lr):
+    """The warning a diverged run's report opens with: where it diverged, and what usually fixes it."""
+    div = metrics.get("diverged")
+    if not div:
+        return ""
+    return (f'<p class="bad"><b>This run diverged at epoch {esc(div["epoch"])}</b>: its loss stopped being a finite '
+            f'number (NaN or infinity), so training stopped there and the weights, metrics and examples below are '
+            f'those of a broken model. The usual fixes: a smaller learning rate (try {esc(f"{lr / 10:g}")}, a tenth '
+            f'of {esc(f"{lr:g}")}); the adam optimizer, which is less sensitive to it; inputs scaled to [0, 1].</p>')
+
+
 def render(config, info, history, metrics, figures, thumbs):
     """The page as a string. figures: {"curves", "confusion", "examples"} -> PNG bytes; thumbs: test index ->
     <img> HTML of that example."""
@@ -90,7 +102,7 @@ def render(config, info, history, metrics, figures, thumbs):
     subtitle = (f'Exercise 8.5 with bibun: test accuracy <b>{metrics["accuracy"]:.4f}</b>, macro F1 '
                 f'<b>{num(metrics["macro"]["f1"])}</b>')
     body = [
-        section("summary", SECTIONS[0][1], _summary(config, info, history)),
+        section("summary", SECTIONS[0][1], diverged_note(metrics, config["lr"]) + _summary(config, info, history)),
         section("curves", SECTIONS[1][1], _curves(figures["curves"], history)),
         section("metrics", SECTIONS[2][1], _metrics(metrics)),
         section("confusion", SECTIONS[3][1], _confusion(figures["confusion"], metrics)),

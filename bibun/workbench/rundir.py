@@ -10,31 +10,66 @@
 
 Every file is written to a temporary file in the same folder and renamed into place, so a run stopped at
 any moment leaves each file either old or new, never half-written; the checkpoint is written before the
-history row of its epoch, so history.csv never lists an epoch that --resume would not find.
+history row of its epoch, so history.csv never lists an epoch that --resume would not find. A write that
+fails (no space left, no permission) is a WorkbenchError naming the file. Every file read back is checked
+against its schema (schema.py) before it is used.
 """
 import csv
+import errno
 import io
 import json
+import math
 from pathlib import Path
 
 from .._atomic import atomic_write
+from . import schema
 from .errors import WorkbenchError
+from .lock import RunLock
+from .schema import HISTORY_FIELDS
 
-HISTORY_FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
 FIGURES = {"curves": "curves.png", "confusion": "confusion_matrix.png", "examples": "examples.png"}
 
 
+def cannot_write(path, e):
+    """The one-line WorkbenchError for an OSError while writing `path`."""
+    why = e.strerror or str(e)
+    full = e.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC))
+    todo = "free some disk space" if full else "choose a folder you can write to (--out)"
+    return WorkbenchError(f"cannot write {path} ({why}); {todo}")
+
+
 def write_bytes(path, data):
-    with atomic_write(path) as f:
-        f.write(data)
+    try:
+        with atomic_write(path) as f:
+            f.write(data)
+    except OSError as e:
+        raise cannot_write(path, e) from None
 
 
 def write_text(path, text):
     write_bytes(path, text.encode("utf-8"))
 
 
+def json_safe(obj):
+    """`obj` with every float that JSON cannot hold (NaN, infinities: a diverged run's numbers) as None."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
 def write_json(path, obj):
-    write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    write_text(path, json.dumps(json_safe(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def make_dir(path):
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise cannot_write(path, e) from None
 
 
 def history_csv(history):
@@ -47,10 +82,18 @@ def history_csv(history):
 
 
 def parse_history(text):
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None:
+        return []
+    if tuple(header) != HISTORY_FIELDS:
+        raise schema.Invalid(f"its columns are not {','.join(HISTORY_FIELDS)}")
     rows = []
-    for rec in csv.DictReader(io.StringIO(text)):
-        rows.append({k: (int(rec[k]) if k == "epoch" else float(rec[k])) for k in HISTORY_FIELDS})
-    return rows
+    for rec in reader:
+        if len(rec) != len(HISTORY_FIELDS):
+            raise schema.Invalid(f"row {len(rows) + 1} has {len(rec)} values, not {len(HISTORY_FIELDS)}")
+        rows.append({k: (int(v) if k == "epoch" else float(v)) for k, v in zip(HISTORY_FIELDS, rec)})
+    return schema.history(rows)
 
 
 class RunDir:
@@ -91,12 +134,16 @@ class RunDir:
             raise WorkbenchError(f"{self.path} already holds a run; continue it with --resume, or choose "
                                  f"another --out (or pass --overwrite to replace it)")
 
+    def lock(self):
+        """The folder's lock (lock.py): `with run.lock(): ...` while writing into it."""
+        return RunLock(self.path)
+
     def start(self, overwrite=False):
         """Make the folder for a new run (clearing the old run's files when overwrite)."""
         self.check_new(overwrite)
         if self.holds_run():
             self.clear()
-        self.figures.mkdir(parents=True, exist_ok=True)
+        make_dir(self.figures)
 
     def clear(self):
         """Remove this run's own files (and nothing else)."""
@@ -106,56 +153,64 @@ class RunDir:
                 p.unlink()
             except FileNotFoundError:
                 pass
+            except OSError as e:
+                raise cannot_write(p, e) from None
 
     # -- reading -------------------------------------------------------------------------------------
+    def _read(self, path, parse):
+        try:
+            return parse(path.read_text(encoding="utf-8"))
+        except (ValueError, OSError, RecursionError) as e:   # schema.Invalid is a ValueError
+            raise WorkbenchError(f"{path} cannot be read ({str(e)[:200]}); the run folder is damaged: restore "
+                                 f"the file or train the run again") from None
+
     def read_config(self):
+        """(TrainConfig, info) from config.json, both checked."""
         if not self.path.is_dir():
             raise WorkbenchError(f"{self.path} is not a folder; give the folder of a run made by `bibun train`")
-        if not self.config.exists():
+        if not self.config.is_file():
             raise WorkbenchError(f"{self.path} holds no config.json: it is not a run made by `bibun train`")
-        try:
-            return json.loads(self.config.read_text(encoding="utf-8"))
-        except (ValueError, OSError) as e:
-            raise WorkbenchError(f"{self.config} cannot be read ({e}); the run folder is damaged") from None
 
-    def read_history(self):
+        def parse(text):
+            raw = json.loads(text)
+            cfg = schema.config(raw)
+            return cfg, schema.info(raw.get("info", {}))
+        return self._read(self.config, parse)
+
+    def read_history(self, epochs=None):
         if not self.history.exists():
             return []
-        try:
-            return parse_history(self.history.read_text(encoding="utf-8"))
-        except (ValueError, KeyError, TypeError, OSError) as e:
-            raise WorkbenchError(f"{self.history} cannot be read ({e}); the run folder is damaged") from None
+        return self._read(self.history, lambda text: schema.history(parse_history(text), epochs))
 
     def read_metrics(self):
         if not self.metrics.exists():
             return None
-        try:
-            return json.loads(self.metrics.read_text(encoding="utf-8"))
-        except (ValueError, OSError) as e:
-            raise WorkbenchError(f"{self.metrics} cannot be read ({e}); the run folder is damaged") from None
+        return self._read(self.metrics, lambda text: schema.metrics(json.loads(text)))
 
     # -- checkpoints -----------------------------------------------------------------------------------
     def save_checkpoint(self, epoch, model, optimizer, rng_states, history):
         from .. import save
-        save({"epoch": int(epoch), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-              "rng": rng_states, "history": [dict(r) for r in history]}, self.checkpoint)
+        try:
+            save({"epoch": int(epoch), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                  "rng": rng_states, "history": [dict(r) for r in history]}, self.checkpoint)
+        except OSError as e:
+            raise cannot_write(self.checkpoint, e) from None
 
     def load_checkpoint(self):
-        """The last finished epoch's state, or None when the run has not finished an epoch yet."""
+        """The last finished epoch's state as bibun.load reads it, or None when the run has not finished an
+        epoch yet (resume.py checks what it holds)."""
         from .. import load
         from .._serialize import LoadError
         if not self.checkpoint.exists():
             return None
         try:
-            ck = load(self.checkpoint)
-        except LoadError as e:
+            return load(self.checkpoint)
+        except (LoadError, OSError) as e:
             raise WorkbenchError(f"{e}; delete {self.checkpoint} to restart the run from scratch") from None
-        if not isinstance(ck, dict) or not {"epoch", "model", "optimizer", "rng", "history"} <= set(ck):
-            raise WorkbenchError(f"{self.checkpoint} is not a workbench checkpoint; delete it to restart the run")
-        return ck
 
     def save_weights(self, model):
         from .. import save
-        save(model.state_dict(), self.weights)
-
-
+        try:
+            save(model.state_dict(), self.weights)
+        except OSError as e:
+            raise cannot_write(self.weights, e) from None
