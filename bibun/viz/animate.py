@@ -18,33 +18,54 @@ from .scene import Frame, Scene
 __all__ = ["render_frames", "to_html", "save_html", "save_gif"]
 
 
-def render_frames(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: Style | None = None) -> list[bytes]:
-    """One PNG (bytes) per frame, all of the same pixel size.
+def frame_images(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: Style | None = None):
+    """Yield each frame as an RGB ``PIL.Image``, all of the same pixel size.
 
     The layout, the figure size and the axes limits are fixed once for the
     whole animation (room is reserved for every text of every frame), so
-    nothing moves from one frame to the next.
+    nothing moves from one frame to the next.  What no frame changes (nodes,
+    arrows, edge names, title) is drawn once; each frame restores that
+    picture and draws only its own texts on top, which gives the same pixels
+    as drawing everything again, at a fraction of the cost.
     """
+    from PIL import Image
+
     frames = list(frames)
     plan = make_plan(scene, frames, style=style)
     fig = Figure(figsize=(plan.width, plan.height), dpi=dpi)
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     fig.patch.set_facecolor("white")
     ax = fig.add_axes((0, 0, 1, 1))
     scale = _prepare_axes(ax, plan)
     draw_static(ax, plan, scale)
-    out: list[bytes] = []
+    canvas.draw()
+    static = canvas.copy_from_bbox(fig.bbox)
+    renderer = canvas.get_renderer()
     try:
         for f in frames:
+            canvas.restore_region(static)
             arts = draw_frame(ax, plan, f, scale)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-            out.append(buf.getvalue())
+            # every static artist has a lower zorder than the frame's texts (or an equal one and
+            # was added first), so drawing these last keeps the order a full redraw would use
+            for a in sorted(arts, key=lambda a: a.get_zorder()):
+                a.draw(renderer)
+            buf = canvas.buffer_rgba()
+            yield Image.frombuffer("RGBA", (buf.shape[1], buf.shape[0]), buf, "raw", "RGBA", 0, 1).convert("RGB")
             for a in arts:
                 a.remove()
     finally:
         fig.clear()
-    return out
+
+
+def _png(im) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def render_frames(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: Style | None = None) -> list[bytes]:
+    """One PNG (bytes) per frame, all of the same pixel size (see :func:`frame_images`)."""
+    return [_png(im) for im in frame_images(scene, frames, dpi, style=style)]
 
 
 # --------------------------------------------------------------------------------------
