@@ -1,12 +1,12 @@
 """Drawing layer: computation graphs and their forward/backward animations.
 
 Works from plain data (:mod:`bibun.viz.scene`) and imports nothing else from
-bibun; needs matplotlib (Agg, no pyplot) and Pillow (GIFs only).
+bibun; needs matplotlib (Agg, no pyplot) and Pillow (which matplotlib needs anyway).
 
 >>> from bibun.viz import Scene, Node, Edge, Frame, draw, to_html
 """
 
-from .animate import render_frames, save_gif, save_html, to_html
+from .animate import frame_images, render_frames, save_animation, save_gif, save_html, to_html
 from .graph import draw
 from .layout import Layout, Style, compute_layout, layout
 from .scene import Edge, Frame, Node, Scene, validate
@@ -22,8 +22,10 @@ __all__ = [
     "Layout",
     "Style",
     "draw",
+    "frame_images",
     "render_frames",
     "to_html",
     "save_html",
     "save_gif",
+    "save_animation",
 ]

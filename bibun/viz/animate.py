@@ -11,11 +11,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .._atomic import write_bytes
+from .gif import GifWriter
 from .graph import _prepare_axes, draw_frame, draw_static, make_plan
 from .layout import Style
 from .scene import Frame, Scene
 
-__all__ = ["render_frames", "to_html", "save_html", "save_gif"]
+__all__ = ["frame_images", "render_frames", "to_html", "save_html", "save_gif", "save_animation"]
 
 
 def frame_images(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: Style | None = None):
@@ -162,18 +163,16 @@ def to_html(
     once the player has focus.  Element ids carry a random suffix so several
     players can share a page.  ``full_page=False`` returns only the player
     ``<div>`` (with its ``<style>`` and ``<script>``), e.g. for a notebook.
-    ``compact`` stores the frames as palette PNGs (needs Pillow; about a
-    third of the size).
+    ``compact`` stores the frames as palette PNGs (about a third of the size).
     """
     frames = list(frames)
-    pngs = render_frames(scene, frames, dpi=dpi, style=style)
-    if compact and pngs:
-        try:
-            pngs = _compact_pngs(pngs, style)
-        except ImportError:  # no Pillow: keep matplotlib's PNGs
-            pass
+    pal = _palette_image(style) if compact else None
+    pngs = [_png(_quantize(im, pal) if compact else im) for im in frame_images(scene, frames, dpi, style=style)]
+    return _player(pngs, frames, title or scene.title, interval_ms, full_page)
+
+
+def _player(pngs: list[bytes], frames: list[Frame], heading: str, interval_ms: int, full_page: bool) -> str:
     pid = "bibun-player-" + uuid.uuid4().hex[:12]
-    heading = title or scene.title
     parts = [f'<div id="{pid}" class="bibun-player" tabindex="0">']
     parts.append(f"<style>{_CSS.format(id=pid)}</style>")
     if heading:
@@ -222,7 +221,7 @@ def save_html(path, scene: Scene, frames: list[Frame], title: str = "", **kwargs
     write_bytes(path, to_html(scene, frames, title, **kwargs).encode("utf-8"))
 
 
-def _palette(style: Style | None = None):
+def _palette(style: Style | None = None) -> list[int]:
     """A fixed palette: white, and ramps from white to each drawing colour."""
     from matplotlib.colors import to_rgb
 
@@ -243,41 +242,51 @@ def _palette(style: Style | None = None):
     return flat
 
 
-def _quantized(pngs: list[bytes], style: Style | None):
-    """The frames as palette images sharing one fixed palette (the drawing's colours)."""
+def _palette_image(style: Style | None):
     from PIL import Image
 
     pal = Image.new("P", (1, 1))
     pal.putpalette(_palette(style))
-    return [Image.open(io.BytesIO(p)).convert("RGB").quantize(palette=pal, dither=Image.Dither.NONE) for p in pngs]
+    return pal
 
 
-def _compact_pngs(pngs: list[bytes], style: Style | None) -> list[bytes]:
-    """Palette PNGs: about a third of the size, no visible difference."""
-    out = []
-    for im in _quantized(pngs, style):
-        buf = io.BytesIO()
-        im.save(buf, format="PNG", optimize=True)
-        out.append(buf.getvalue())
-    return out
+def _quantize(im, pal):
+    """*im* as a palette image over the drawing's fixed colours (no dithering: flat areas stay flat)."""
+    from PIL import Image
+
+    return im.quantize(palette=pal, dither=Image.Dither.NONE)
 
 
 def save_gif(path, scene: Scene, frames: list[Frame], duration_ms: int = 900, *, dpi: int = 100,
              style: Style | None = None) -> None:
     """Write an animated GIF (one GIF frame per Frame, looping forever) atomically."""
-    from PIL import Image
+    save_animation(scene, frames, gif=path, duration_ms=duration_ms, dpi=dpi, style=style)
 
+
+def save_animation(scene: Scene, frames: list[Frame], *, html=None, gif=None, title: str = "",
+                   interval_ms: int = 1500, duration_ms: int = 900, dpi: int = 100, full_page: bool = True,
+                   style: Style | None = None) -> None:
+    """Draw the frames once and write them as an HTML player (*html*) and/or a GIF (*gif*), atomically.
+
+    The same as :func:`save_html` and :func:`save_gif` one after the other,
+    for half the drawing.  Nothing is written unless every frame was drawn.
+    """
     frames = list(frames)
-    if not frames:
+    if gif is not None and not frames:
         raise ValueError("save_gif needs at least one frame")
-    imgs = _quantized(render_frames(scene, frames, dpi=dpi, style=style), style)
-    # Pillow merges identical consecutive frames; keep one GIF frame per Frame by
-    # flipping one corner pixel between white and (invisible) near-white.
-    for i in range(1, len(imgs)):
-        if imgs[i].tobytes() == imgs[i - 1].tobytes():
-            imgs[i] = imgs[i].copy()
-            imgs[i].putpixel((0, 0), 1 if imgs[i - 1].getpixel((0, 0)) != 1 else 0)
-    buf = io.BytesIO()
-    imgs[0].save(buf, format="GIF", save_all=True, append_images=imgs[1:], duration=int(duration_ms),
-                 loop=0, optimize=False, disposal=1)
-    write_bytes(path, buf.getvalue())
+    pal = _palette_image(style)
+    pngs: list[bytes] = []
+    writer = None
+    for im in frame_images(scene, frames, dpi, style=style):
+        q = _quantize(im, pal)
+        if html is not None:
+            pngs.append(_png(q))
+        if gif is not None:
+            if writer is None:
+                writer = GifWriter(q.size, _palette(style), duration_ms)
+            writer.add(q)
+    if html is not None:
+        page = _player(pngs, frames, title or scene.title, interval_ms, full_page)
+        write_bytes(html, page.encode("utf-8"))
+    if writer is not None:
+        write_bytes(gif, bytes(writer))
