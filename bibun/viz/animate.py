@@ -7,12 +7,9 @@ import html
 import io
 import uuid
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from .._atomic import write_bytes
 from .gif import GifWriter
-from .graph import _prepare_axes, draw_frame, draw_static, make_plan
+from .frames import frame_pixels
 from .layout import Style
 from .scene import Frame, Scene
 
@@ -20,42 +17,27 @@ __all__ = ["frame_images", "render_frames", "to_html", "save_html", "save_gif", 
 
 
 def frame_images(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: Style | None = None):
-    """Yield each frame as an RGB ``PIL.Image``, all of the same pixel size.
-
-    The layout, the figure size and the axes limits are fixed once for the
-    whole animation (room is reserved for every text of every frame), so
-    nothing moves from one frame to the next.  What no frame changes (nodes,
-    arrows, edge names, title) is drawn once; each frame restores that
-    picture and draws only its own texts on top, which gives the same pixels
-    as drawing everything again, at a fraction of the cost.
-    """
+    """Yield each frame as an RGB ``PIL.Image``, all of the same pixel size (see :mod:`.frames`)."""
     from PIL import Image
 
-    frames = list(frames)
-    plan = make_plan(scene, frames, style=style)
-    fig = Figure(figsize=(plan.width, plan.height), dpi=dpi)
-    canvas = FigureCanvasAgg(fig)
-    fig.patch.set_facecolor("white")
-    ax = fig.add_axes((0, 0, 1, 1))
-    scale = _prepare_axes(ax, plan)
-    draw_static(ax, plan, scale)
-    canvas.draw()
-    static = canvas.copy_from_bbox(fig.bbox)
-    renderer = canvas.get_renderer()
-    try:
-        for f in frames:
-            canvas.restore_region(static)
-            arts = draw_frame(ax, plan, f, scale)
-            # every static artist has a lower zorder than the frame's texts (or an equal one and
-            # was added first), so drawing these last keeps the order a full redraw would use
-            for a in sorted(arts, key=lambda a: a.get_zorder()):
-                a.draw(renderer)
-            buf = canvas.buffer_rgba()
-            yield Image.frombuffer("RGBA", (buf.shape[1], buf.shape[0]), buf, "raw", "RGBA", 0, 1).convert("RGB")
-            for a in arts:
-                a.remove()
-    finally:
-        fig.clear()
+    for pixels, _boxes in frame_pixels(scene, frames, dpi, style=style):
+        yield Image.fromarray(pixels[..., :3])
+
+
+def _quantized_frames(scene: Scene, frames: list[Frame], dpi: int, style: Style | None):
+    """Yield each frame as a palette image over the drawing's fixed colours (one image, updated in place)."""
+    from PIL import Image
+
+    pal = _palette_image(style)
+    q = None
+    for pixels, boxes in frame_pixels(scene, frames, dpi, style=style):
+        for x0, y0, x1, y1 in boxes:  # a pixel's colour index depends on that pixel alone
+            part = _quantize(Image.fromarray(pixels[y0:y1, x0:x1, :3]), pal)
+            if q is None or part.size == q.size:
+                q = part
+            else:
+                q.paste(part, (x0, y0))
+        yield q
 
 
 def _png(im) -> bytes:
@@ -166,8 +148,8 @@ def to_html(
     ``compact`` stores the frames as palette PNGs (about a third of the size).
     """
     frames = list(frames)
-    pal = _palette_image(style) if compact else None
-    pngs = [_png(_quantize(im, pal) if compact else im) for im in frame_images(scene, frames, dpi, style=style)]
+    images = _quantized_frames(scene, frames, dpi, style) if compact else frame_images(scene, frames, dpi, style=style)
+    pngs = [_png(im) for im in images]
     return _player(pngs, frames, title or scene.title, interval_ms, full_page)
 
 
@@ -274,11 +256,9 @@ def save_animation(scene: Scene, frames: list[Frame], *, html=None, gif=None, ti
     frames = list(frames)
     if gif is not None and not frames:
         raise ValueError("save_gif needs at least one frame")
-    pal = _palette_image(style)
     pngs: list[bytes] = []
     writer = None
-    for im in frame_images(scene, frames, dpi, style=style):
-        q = _quantize(im, pal)
+    for q in _quantized_frames(scene, frames, dpi, style):
         if html is not None:
             pngs.append(_png(q))
         if gif is not None:
