@@ -42,7 +42,9 @@ def _quantized_frames(scene: Scene, frames: list[Frame], dpi: int, style: Style 
 
 def _png(im) -> bytes:
     buf = io.BytesIO()
-    im.save(buf, format="PNG")
+    # zlib's run-length strategy: a frame is mostly long runs of white, and this is three
+    # times as fast as the default for a fifth more bytes
+    im.save(buf, format="PNG", compress_type=3)
     return buf.getvalue()
 
 
