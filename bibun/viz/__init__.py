@@ -6,10 +6,10 @@ bibun; needs matplotlib (Agg, no pyplot) and Pillow (which matplotlib needs anyw
 >>> from bibun.viz import Scene, Node, Edge, Frame, draw, to_html
 """
 
-from .animate import frame_images, render_frames, save_animation, save_gif, save_html, to_html
+from .animate import frame_images, render_animation, render_frames, save_animation, save_gif, save_html, to_html
 from .graph import draw
 from .layout import Layout, Style, compute_layout, layout
-from .scene import Edge, Frame, Node, Scene, validate
+from .scene import MAX_NODES, Edge, Frame, Node, Scene, TooLargeToDraw, validate
 
 __all__ = [
     "Node",
@@ -17,6 +17,8 @@ __all__ = [
     "Frame",
     "Scene",
     "validate",
+    "MAX_NODES",
+    "TooLargeToDraw",
     "layout",
     "compute_layout",
     "Layout",
@@ -27,5 +29,6 @@ __all__ = [
     "to_html",
     "save_html",
     "save_gif",
+    "render_animation",
     "save_animation",
 ]

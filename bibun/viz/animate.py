@@ -13,7 +13,7 @@ from .frames import frame_pixels
 from .layout import Style
 from .scene import Frame, Scene
 
-__all__ = ["frame_images", "render_frames", "to_html", "save_html", "save_gif", "save_animation"]
+__all__ = ["frame_images", "render_frames", "to_html", "save_html", "save_gif", "render_animation", "save_animation"]
 
 
 def frame_images(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: Style | None = None):
@@ -247,28 +247,37 @@ def save_gif(path, scene: Scene, frames: list[Frame], duration_ms: int = 900, *,
     save_animation(scene, frames, gif=path, duration_ms=duration_ms, dpi=dpi, style=style)
 
 
-def save_animation(scene: Scene, frames: list[Frame], *, html=None, gif=None, title: str = "",
-                   interval_ms: int = 1500, duration_ms: int = 900, dpi: int = 100, full_page: bool = True,
-                   style: Style | None = None) -> None:
-    """Draw the frames once and write them as an HTML player (*html*) and/or a GIF (*gif*), atomically.
+def render_animation(scene: Scene, frames: list[Frame], *, html: bool = True, gif: bool = True, title: str = "",
+                     interval_ms: int = 1500, duration_ms: int = 900, dpi: int = 100, full_page: bool = True,
+                     style: Style | None = None) -> tuple[str | None, bytes | None]:
+    """Draw the frames once; return the HTML player's page (if *html*) and the GIF's bytes (if *gif*).
 
-    The same as :func:`save_html` and :func:`save_gif` one after the other,
-    for half the drawing.  Nothing is written unless every frame was drawn.
+    The same as :func:`to_html` and the contents of :func:`save_gif`, for
+    half the drawing.
     """
     frames = list(frames)
-    if gif is not None and not frames:
+    if gif and not frames:
         raise ValueError("save_gif needs at least one frame")
     pngs: list[bytes] = []
     writer = None
     for q in _quantized_frames(scene, frames, dpi, style):
-        if html is not None:
+        if html:
             pngs.append(_png(q))
-        if gif is not None:
+        if gif:
             if writer is None:
                 writer = GifWriter(q.size, _palette(style), duration_ms)
             writer.add(q)
+    page = _player(pngs, frames, title or scene.title, interval_ms, full_page) if html else None
+    return page, (bytes(writer) if writer is not None else None)
+
+
+def save_animation(scene: Scene, frames: list[Frame], *, html=None, gif=None, **kwargs) -> None:
+    """Draw the frames once and write the HTML player to *html* and/or the GIF to *gif*, atomically.
+
+    Takes :func:`render_animation`'s options; nothing is written unless every frame was drawn.
+    """
+    page, data = render_animation(scene, frames, html=html is not None, gif=gif is not None, **kwargs)
     if html is not None:
-        page = _player(pngs, frames, title or scene.title, interval_ms, full_page)
         write_bytes(html, page.encode("utf-8"))
-    if writer is not None:
-        write_bytes(gif, bytes(writer))
+    if gif is not None:
+        write_bytes(gif, data)

@@ -23,7 +23,7 @@ from matplotlib.patches import ArrowStyle, Circle, FancyArrowPatch, Rectangle
 from matplotlib.path import Path
 
 from .layout import Layout, Style, compute_layout, measure, safe_text
-from .scene import Frame, Scene
+from .scene import Frame, Scene, check_size
 
 __all__ = ["Plan", "make_plan", "draw", "draw_static", "draw_frame"]
 
@@ -64,7 +64,10 @@ def make_plan(scene: Scene, frames: list[Frame] | tuple[Frame, ...] = (), *, sty
 
     The last few plans are remembered (keyed by the data's ``repr``), so
     drawing the frames of one animation one by one lays the graph out once.
+    A scene larger than :data:`~bibun.viz.scene.MAX_NODES` raises
+    :class:`~bibun.viz.scene.TooLargeToDraw`.
     """
+    check_size(scene)
     style = style or Style()
     frames = list(frames)
     key = repr((scene, frames, style))
