@@ -22,7 +22,7 @@ PHASES = ("forward", "backward")
 
 # The largest graph drawn. An animation has about one frame per edge and each frame's caption
 # grows with the graph, so the cost grows faster than the node count: at this size an HTML
-# animation takes some 30 s and a few hundred MB; much beyond it, minutes and gigabytes.
+# animation takes about 20 s of CPU and 250 MB (bench/explain_render.py); far beyond it, minutes.
 MAX_NODES = 60
 
 
