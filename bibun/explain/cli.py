@@ -4,7 +4,8 @@
     bibun explain "-log(1/(1+exp(-(w1*x1+w2*x2))))" --at w1=1,w2=0.5,x1=1,x2=-1 --name l_hat --html out.html
 
 Prints the steps (plain text, or LaTeX with --latex) and writes the animation (--html, --gif) or the
-figure (--png). A mistake in the command (a refused expression, a missing value, a file that cannot be
+figure (--png). Graphs of more than bibun.viz.MAX_NODES nodes are not drawn: explain a sub-expression,
+or add --no-frames to write --html as the steps in text. A mistake in the command (a refused expression, a missing value, a file that cannot be
 written) is one line on stderr and exit code 2. This module imports nothing heavy until it runs.
 """
 import math
@@ -46,6 +47,8 @@ def add_arguments(parser):
     parser.add_argument("--html", metavar="FILE", help="write the animation as a self-contained HTML page")
     parser.add_argument("--gif", metavar="FILE", help="write the animation as a GIF (one frame per step)")
     parser.add_argument("--png", metavar="FILE", help="write the graph with every value and gradient as a PNG")
+    parser.add_argument("--no-frames", action="store_true",
+                        help="draw nothing: --html writes the steps as text (for graphs too large to draw)")
     # an expression may start with a minus, "-log(p)": argparse takes only negative numbers for positionals
     # by default; take anything that starts with one dash (the options here have two, or are -h)
     import re
@@ -108,20 +111,42 @@ def run(args):
             not all(np.isfinite(b.grad).all() for b in ex.backward):
         print("bibun explain: note: some values are not finite (nan or inf): a log or square root of a "
               "negative number, or a division by zero, at these values", file=sys.stderr)
+    draw = args.html or args.gif or args.png
+    if draw and args.no_frames and (args.gif or args.png):
+        return _error("--no-frames draws nothing: leave out --gif and --png (--html then writes the steps as text)")
+    if draw and not args.no_frames:
+        from ..viz.scene import MAX_NODES
+        n = len(ex.scene()[0].nodes)
+        if n > MAX_NODES:
+            return _error(f"the graph has {n} nodes, more than the {MAX_NODES} bibun draws: explain a "
+                          "sub-expression (a smaller piece of the expression), or add --no-frames to write "
+                          "the steps as text alone")
     if args.latex:
         sys.stdout.write(ex.latex())
     elif args.markdown:
         sys.stdout.write(ex.markdown())
     else:
         sys.stdout.write(ex.text())
-    for path, write, what in ((args.html, ex.save_html, "animation"), (args.gif, ex.save_gif, "animation"),
-                              (args.png, ex.save_png, "figure")):
-        if not path:
-            continue
+    from .._atomic import write_bytes
+    outputs = []                                  # (path, write(path), what)
+    if args.no_frames:
+        if args.html:
+            text_page = ex.to_html(frames=False).encode("utf-8")
+            outputs.append((args.html, lambda p: write_bytes(p, text_page), "the steps as text"))
+    else:
+        if args.html or args.gif:
+            page, gif = ex.animation(html=bool(args.html), gif=bool(args.gif))   # one drawing for both
+            what = f"animation, {len(ex)} frames"
+            if args.html:
+                outputs.append((args.html, lambda p: write_bytes(p, page.encode("utf-8")), what))
+            if args.gif:
+                outputs.append((args.gif, lambda p: write_bytes(p, gif), what))
+        if args.png:
+            outputs.append((args.png, ex.save_png, "figure"))
+    for path, write, what in outputs:
         try:
             write(path)
         except OSError as e:
             return _error(f"cannot write {path}: {e.strerror or e}")
-        n = f", {len(ex)} frames" if what == "animation" else ""
-        print(f"wrote {path} ({what}{n})", file=sys.stderr)
+        print(f"wrote {path} ({what})", file=sys.stderr)
     return 0

@@ -1,4 +1,5 @@
 """`Explanation`: the recorded steps of one forward and one backward pass, and every way to show them."""
+import html
 import io
 
 from . import _format as F
@@ -19,8 +20,11 @@ class Explanation:
         output:   the Var of the result; `value` is its value.
         grads:    {input name: ∂output/∂input} for the inputs that require grad.
 
-    Show it with text(), markdown(), latex(), figure(), save_html(), save_gif(), save_png(), or just
-    display it in Jupyter (an animation).
+    Show it with text(), markdown(), latex(), figure(), save_html(), save_gif(), save_png(),
+    save_animation() (HTML and GIF from one drawing), or just display it in Jupyter (an animation).
+    Graphs of more than bibun.viz.MAX_NODES nodes are not drawn (drawing them would take minutes):
+    the pictures raise ValueError, and the text forms, save_html(path, frames=False) included, work
+    at any size.
     """
 
     def __init__(self, vars, forward, backward, output, source=None, fold=True):
@@ -154,11 +158,22 @@ class Explanation:
     def frames(self):
         return self.scene()[1]
 
+    def drawable(self):
+        """Raise ValueError, saying what to do instead, if the graph is too large to draw (figure, PNG,
+        HTML animation or GIF); the text forms have no limit."""
+        from ..viz.scene import MAX_NODES
+        n = len(self.scene()[0].nodes)
+        if n > MAX_NODES:
+            raise ValueError(f"the graph has {n} nodes, more than the {MAX_NODES} bibun draws: explain a "
+                             "sub-expression (a smaller piece of the computation), or take the steps as text "
+                             "alone: text(), or save_html(path, frames=False)")
+
     def figure(self, step=None):
         """A matplotlib Figure: the whole graph with every value and gradient, or frame `step` of the
         animation (0-based, as in `steps`). Not registered with pyplot: nothing to close."""
         from ..viz import draw
         from ._scene import summary_frame
+        self.drawable()
         scene, frames = self.scene()
         if step is None:
             return draw(scene, summary_frame(self, frames))
@@ -174,12 +189,17 @@ class Explanation:
     def png_frames(self, dpi=100):
         """The animation as PNG bytes, one per step."""
         from ..viz import render_frames
+        self.drawable()
         scene, frames = self.scene()
         return render_frames(scene, frames, dpi=dpi)
 
-    def to_html(self, full_page=True, interval_ms=1500, dpi=100):
-        """A self-contained HTML player of the animation (one frame per step; works offline)."""
+    def to_html(self, full_page=True, interval_ms=1500, dpi=100, frames=True):
+        """A self-contained HTML player of the animation (one frame per step; works offline).
+        frames=False gives the steps as text instead, for a graph of any size."""
+        if not frames:
+            return _text_page(self.title(), self.text(), full_page)
         from ..viz import to_html
+        self.drawable()
         scene, frames = self.scene()
         return to_html(scene, frames, title=self.title(), interval_ms=interval_ms, dpi=dpi, full_page=full_page)
 
@@ -189,31 +209,62 @@ class Explanation:
 
     def save_gif(self, path, duration_ms=1200, dpi=100):
         """Write the animation as a looping GIF (one GIF frame per step), atomically."""
-        from ..viz import save_gif
+        self.save_animation(gif=path, duration_ms=duration_ms, dpi=dpi)
+
+    def animation(self, html=True, gif=True, *, interval_ms=1500, duration_ms=1200, dpi=100, full_page=True):
+        """Draw the frames once: (the HTML player's page, the GIF's bytes), None for what was not asked."""
+        from ..viz import render_animation
+        self.drawable()
         scene, frames = self.scene()
-        save_gif(path, scene, frames, duration_ms=duration_ms, dpi=dpi)
+        return render_animation(scene, frames, html=html, gif=gif, title=self.title(), interval_ms=interval_ms,
+                                duration_ms=duration_ms, dpi=dpi, full_page=full_page)
+
+    def save_animation(self, html=None, gif=None, **kwargs):
+        """Write the animation as an HTML player (`html`) and/or a GIF (`gif`), drawing the frames once."""
+        page, data = self.animation(html=html is not None, gif=gif is not None, **kwargs)
+        if html is not None:
+            write_atomic(html, page.encode("utf-8"))
+        if gif is not None:
+            write_atomic(gif, data)
 
     def save_all(self, folder, stem, formats=("txt", "tex", "md", "png", "html", "gif")):
         """Write stem.txt (text), stem.tex (LaTeX), stem.md (Markdown), stem.png (figure), stem.html and
         stem.gif (animation) into `folder` (created if missing), each atomically; returns the paths."""
         import os
-        os.makedirs(folder, exist_ok=True)
         writers = {"txt": lambda p: write_atomic(p, self.text().encode("utf-8")),
                    "tex": lambda p: write_atomic(p, self.latex().encode("utf-8")),
                    "md": lambda p: write_atomic(p, self.markdown().encode("utf-8")),
-                   "png": self.save_png, "html": self.save_html, "gif": self.save_gif}
+                   "png": self.save_png, "html": None, "gif": None}
         unknown = [f for f in formats if f not in writers]
         if unknown:
             raise ValueError(f"unknown format {', '.join(unknown)}: choose from {', '.join(writers)}")
-        paths = []
+        if any(f in formats for f in ("png", "html", "gif")):
+            self.drawable()
+        os.makedirs(folder, exist_ok=True)
+        path = {ext: os.path.join(folder, f"{stem}.{ext}") for ext in formats}
         for ext in formats:
-            p = os.path.join(folder, f"{stem}.{ext}")
-            writers[ext](p)
-            paths.append(p)
-        return paths
+            if writers[ext] is not None:
+                writers[ext](path[ext])
+        if "html" in formats or "gif" in formats:
+            self.save_animation(html=path.get("html"), gif=path.get("gif"))
+        return [path[ext] for ext in formats]
 
     def _repr_html_(self):
+        try:
+            self.drawable()
+        except ValueError as e:
+            return f"<p>{html.escape(str(e))}</p>" + self.to_html(full_page=False, frames=False)
         return self.to_html(full_page=False)
+
+
+def _text_page(title, text, full_page):
+    """The steps as preformatted text: an HTML page (or, full_page=False, its body) with no pictures."""
+    body = (f'<div class="bibun-steps"><div style="font-weight:600;margin:0 0 6px 0">{html.escape(title)}</div>'
+            f'<pre style="margin:0">{html.escape(text)}</pre></div>')
+    if not full_page:
+        return body
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{html.escape(title)}</title>\n</head>\n<body style=\"margin:16px\">\n{body}\n</body>\n</html>\n")
 
 
 def _named(v):

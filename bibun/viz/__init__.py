@@ -1,15 +1,15 @@
 """Drawing layer: computation graphs and their forward/backward animations.
 
 Works from plain data (:mod:`bibun.viz.scene`) and imports nothing else from
-bibun; needs matplotlib (Agg, no pyplot) and Pillow (GIFs only).
+bibun; needs matplotlib (Agg, no pyplot) and Pillow (which matplotlib needs anyway).
 
 >>> from bibun.viz import Scene, Node, Edge, Frame, draw, to_html
 """
 
-from .animate import render_frames, save_gif, save_html, to_html
+from .animate import frame_images, render_animation, render_frames, save_animation, save_gif, save_html, to_html
 from .graph import draw
 from .layout import Layout, Style, compute_layout, layout
-from .scene import Edge, Frame, Node, Scene, validate
+from .scene import MAX_NODES, Edge, Frame, Node, Scene, TooLargeToDraw, validate
 
 __all__ = [
     "Node",
@@ -17,13 +17,18 @@ __all__ = [
     "Frame",
     "Scene",
     "validate",
+    "MAX_NODES",
+    "TooLargeToDraw",
     "layout",
     "compute_layout",
     "Layout",
     "Style",
     "draw",
+    "frame_images",
     "render_frames",
     "to_html",
     "save_html",
     "save_gif",
+    "render_animation",
+    "save_animation",
 ]

@@ -7,44 +7,50 @@ import html
 import io
 import uuid
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from .._atomic import write_bytes
-from .graph import _prepare_axes, draw_frame, draw_static, make_plan
+from .gif import GifWriter
+from .frames import frame_pixels
 from .layout import Style
 from .scene import Frame, Scene
 
-__all__ = ["render_frames", "to_html", "save_html", "save_gif"]
+__all__ = ["frame_images", "render_frames", "to_html", "save_html", "save_gif", "render_animation", "save_animation"]
+
+
+def frame_images(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: Style | None = None):
+    """Yield each frame as an RGB ``PIL.Image``, all of the same pixel size (see :mod:`.frames`)."""
+    from PIL import Image
+
+    for pixels, _boxes in frame_pixels(scene, frames, dpi, style=style):
+        yield Image.fromarray(pixels[..., :3])
+
+
+def _quantized_frames(scene: Scene, frames: list[Frame], dpi: int, style: Style | None):
+    """Yield each frame as a palette image over the drawing's fixed colours (one image, updated in place)."""
+    from PIL import Image
+
+    pal = _palette_image(style)
+    q = None
+    for pixels, boxes in frame_pixels(scene, frames, dpi, style=style):
+        for x0, y0, x1, y1 in boxes:  # a pixel's colour index depends on that pixel alone
+            part = _quantize(Image.fromarray(pixels[y0:y1, x0:x1, :3]), pal)
+            if q is None or part.size == q.size:
+                q = part
+            else:
+                q.paste(part, (x0, y0))
+        yield q
+
+
+def _png(im) -> bytes:
+    buf = io.BytesIO()
+    # zlib's run-length strategy: a frame is mostly long runs of white, and this is three
+    # times as fast as the default for a fifth more bytes
+    im.save(buf, format="PNG", compress_type=3)
+    return buf.getvalue()
 
 
 def render_frames(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: Style | None = None) -> list[bytes]:
-    """One PNG (bytes) per frame, all of the same pixel size.
-
-    The layout, the figure size and the axes limits are fixed once for the
-    whole animation (room is reserved for every text of every frame), so
-    nothing moves from one frame to the next.
-    """
-    frames = list(frames)
-    plan = make_plan(scene, frames, style=style)
-    fig = Figure(figsize=(plan.width, plan.height), dpi=dpi)
-    FigureCanvasAgg(fig)
-    fig.patch.set_facecolor("white")
-    ax = fig.add_axes((0, 0, 1, 1))
-    scale = _prepare_axes(ax, plan)
-    draw_static(ax, plan, scale)
-    out: list[bytes] = []
-    try:
-        for f in frames:
-            arts = draw_frame(ax, plan, f, scale)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-            out.append(buf.getvalue())
-            for a in arts:
-                a.remove()
-    finally:
-        fig.clear()
-    return out
+    """One PNG (bytes) per frame, all of the same pixel size (see :func:`frame_images`)."""
+    return [_png(im) for im in frame_images(scene, frames, dpi, style=style)]
 
 
 # --------------------------------------------------------------------------------------
@@ -141,18 +147,16 @@ def to_html(
     once the player has focus.  Element ids carry a random suffix so several
     players can share a page.  ``full_page=False`` returns only the player
     ``<div>`` (with its ``<style>`` and ``<script>``), e.g. for a notebook.
-    ``compact`` stores the frames as palette PNGs (needs Pillow; about a
-    third of the size).
+    ``compact`` stores the frames as palette PNGs (about a third of the size).
     """
     frames = list(frames)
-    pngs = render_frames(scene, frames, dpi=dpi, style=style)
-    if compact and pngs:
-        try:
-            pngs = _compact_pngs(pngs, style)
-        except ImportError:  # no Pillow: keep matplotlib's PNGs
-            pass
+    images = _quantized_frames(scene, frames, dpi, style) if compact else frame_images(scene, frames, dpi, style=style)
+    pngs = [_png(im) for im in images]
+    return _player(pngs, frames, title or scene.title, interval_ms, full_page)
+
+
+def _player(pngs: list[bytes], frames: list[Frame], heading: str, interval_ms: int, full_page: bool) -> str:
     pid = "bibun-player-" + uuid.uuid4().hex[:12]
-    heading = title or scene.title
     parts = [f'<div id="{pid}" class="bibun-player" tabindex="0">']
     parts.append(f"<style>{_CSS.format(id=pid)}</style>")
     if heading:
@@ -201,7 +205,7 @@ def save_html(path, scene: Scene, frames: list[Frame], title: str = "", **kwargs
     write_bytes(path, to_html(scene, frames, title, **kwargs).encode("utf-8"))
 
 
-def _palette(style: Style | None = None):
+def _palette(style: Style | None = None) -> list[int]:
     """A fixed palette: white, and ramps from white to each drawing colour."""
     from matplotlib.colors import to_rgb
 
@@ -222,41 +226,58 @@ def _palette(style: Style | None = None):
     return flat
 
 
-def _quantized(pngs: list[bytes], style: Style | None):
-    """The frames as palette images sharing one fixed palette (the drawing's colours)."""
+def _palette_image(style: Style | None):
     from PIL import Image
 
     pal = Image.new("P", (1, 1))
     pal.putpalette(_palette(style))
-    return [Image.open(io.BytesIO(p)).convert("RGB").quantize(palette=pal, dither=Image.Dither.NONE) for p in pngs]
+    return pal
 
 
-def _compact_pngs(pngs: list[bytes], style: Style | None) -> list[bytes]:
-    """Palette PNGs: about a third of the size, no visible difference."""
-    out = []
-    for im in _quantized(pngs, style):
-        buf = io.BytesIO()
-        im.save(buf, format="PNG", optimize=True)
-        out.append(buf.getvalue())
-    return out
+def _quantize(im, pal):
+    """*im* as a palette image over the drawing's fixed colours (no dithering: flat areas stay flat)."""
+    from PIL import Image
+
+    return im.quantize(palette=pal, dither=Image.Dither.NONE)
 
 
 def save_gif(path, scene: Scene, frames: list[Frame], duration_ms: int = 900, *, dpi: int = 100,
              style: Style | None = None) -> None:
     """Write an animated GIF (one GIF frame per Frame, looping forever) atomically."""
-    from PIL import Image
+    save_animation(scene, frames, gif=path, duration_ms=duration_ms, dpi=dpi, style=style)
 
+
+def render_animation(scene: Scene, frames: list[Frame], *, html: bool = True, gif: bool = True, title: str = "",
+                     interval_ms: int = 1500, duration_ms: int = 900, dpi: int = 100, full_page: bool = True,
+                     style: Style | None = None) -> tuple[str | None, bytes | None]:
+    """Draw the frames once; return the HTML player's page (if *html*) and the GIF's bytes (if *gif*).
+
+    The same as :func:`to_html` and the contents of :func:`save_gif`, for
+    half the drawing.
+    """
     frames = list(frames)
-    if not frames:
+    if gif and not frames:
         raise ValueError("save_gif needs at least one frame")
-    imgs = _quantized(render_frames(scene, frames, dpi=dpi, style=style), style)
-    # Pillow merges identical consecutive frames; keep one GIF frame per Frame by
-    # flipping one corner pixel between white and (invisible) near-white.
-    for i in range(1, len(imgs)):
-        if imgs[i].tobytes() == imgs[i - 1].tobytes():
-            imgs[i] = imgs[i].copy()
-            imgs[i].putpixel((0, 0), 1 if imgs[i - 1].getpixel((0, 0)) != 1 else 0)
-    buf = io.BytesIO()
-    imgs[0].save(buf, format="GIF", save_all=True, append_images=imgs[1:], duration=int(duration_ms),
-                 loop=0, optimize=False, disposal=1)
-    write_bytes(path, buf.getvalue())
+    pngs: list[bytes] = []
+    writer = None
+    for q in _quantized_frames(scene, frames, dpi, style):
+        if html:
+            pngs.append(_png(q))
+        if gif:
+            if writer is None:
+                writer = GifWriter(q.size, _palette(style), duration_ms)
+            writer.add(q)
+    page = _player(pngs, frames, title or scene.title, interval_ms, full_page) if html else None
+    return page, (bytes(writer) if writer is not None else None)
+
+
+def save_animation(scene: Scene, frames: list[Frame], *, html=None, gif=None, **kwargs) -> None:
+    """Draw the frames once and write the HTML player to *html* and/or the GIF to *gif*, atomically.
+
+    Takes :func:`render_animation`'s options; nothing is written unless every frame was drawn.
+    """
+    page, data = render_animation(scene, frames, html=html is not None, gif=gif is not None, **kwargs)
+    if html is not None:
+        write_bytes(html, page.encode("utf-8"))
+    if gif is not None:
+        write_bytes(gif, data)

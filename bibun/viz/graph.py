@@ -23,7 +23,7 @@ from matplotlib.patches import ArrowStyle, Circle, FancyArrowPatch, Rectangle
 from matplotlib.path import Path
 
 from .layout import Layout, Style, compute_layout, measure, safe_text
-from .scene import Frame, Scene
+from .scene import Frame, Scene, check_size
 
 __all__ = ["Plan", "make_plan", "draw", "draw_static", "draw_frame"]
 
@@ -36,7 +36,7 @@ def caption_lines(caption: str, style: Style) -> list[str]:
     lines = str(caption).split("\n")
     if style.caption_display_fractions:
         lines = [_FRAC.sub(r"\\dfrac", ln) for ln in lines]
-    return [safe_text(ln) for ln in lines]
+    return [safe_text(ln, style.caption_fontsize) for ln in lines]
 
 
 @dataclass
@@ -64,7 +64,10 @@ def make_plan(scene: Scene, frames: list[Frame] | tuple[Frame, ...] = (), *, sty
 
     The last few plans are remembered (keyed by the data's ``repr``), so
     drawing the frames of one animation one by one lays the graph out once.
+    A scene larger than :data:`~bibun.viz.scene.MAX_NODES` raises
+    :class:`~bibun.viz.scene.TooLargeToDraw`.
     """
+    check_size(scene)
     style = style or Style()
     frames = list(frames)
     key = repr((scene, frames, style))
@@ -90,7 +93,7 @@ def _make_plan(scene: Scene, frames: list[Frame], style: Style) -> Plan:
         h_line = measure("Xy", style.caption_fontsize)[1]
         cap_w = max(cap_w, max((w for w, _ in sizes), default=0.0))
         cap_h = max(cap_h, sum(max(h, h_line) for _, h in sizes) + line_gap * (len(sizes) - 1))
-    title = safe_text(scene.title) if scene.title else ""
+    title = safe_text(scene.title, style.title_fontsize) if scene.title else ""
     tw, th = measure(title, style.title_fontsize) if title else (0.0, 0.0)
     show_phase = bool(frames)
     pw, ph = measure(PHASE_TEXT["backward"], style.phase_fontsize) if show_phase else (0.0, 0.0)

@@ -122,16 +122,22 @@ class _Measurer:
         bb = t.get_window_extent(self._renderer)
         return bb.width / 72.0, bb.height / 72.0
 
-    def safe(self, s: str) -> str:
-        """*s*, or *s* with its dollars escaped when it is not valid mathtext."""
+    def safe(self, s: str, fontsize: float = 10.0) -> str:
+        """*s*, or *s* with its dollars escaped when it is not valid mathtext.
+
+        The check measures *s*, at *fontsize* so that measuring it next costs
+        nothing (parsing mathtext is the dearest part of a layout).
+        """
         s = str(s)
         if s not in self._safe:
             out = s
             if "$" in s:
                 try:
-                    self._raw(s, 10.0)
+                    size = self._raw(s, fontsize)
                 except ValueError:
                     out = s.replace("\\$", "$").replace("$", "\\$")
+                else:
+                    self._cache[(s, float(fontsize))] = size
             self._safe[s] = out
         return self._safe[s]
 
@@ -161,9 +167,9 @@ def measure(s: str, fontsize: float) -> tuple[float, float]:
     return _measurer().size(s, fontsize)
 
 
-def safe_text(s: str) -> str:
-    """*s* unchanged if matplotlib can draw it, else with ``$`` escaped."""
-    return _measurer().safe(s)
+def safe_text(s: str, fontsize: float = 10.0) -> str:
+    """*s* unchanged if matplotlib can draw it, else with ``$`` escaped (*fontsize*: the size it will be measured at)."""
+    return _measurer().safe(s, fontsize)
 
 
 # --------------------------------------------------------------------------------------
@@ -471,8 +477,8 @@ def _order_layers(layers: list[list], segs_between: list[list[tuple]], passes: i
 
 
 def _node_geom(n, style: Style) -> NodeGeom:
-    label = safe_text(n.label)
     fs = style.node_fontsize(n.kind)
+    label = safe_text(n.label, fs)
     tw, th = measure(label, fs)
     if n.kind == "var":
         r = max(style.circle_min_r, 0.5 * math.hypot(tw, th) + style.node_pad * 0.6)
@@ -547,16 +553,16 @@ def compute_layout(
     below_txt: dict[tuple[int, int], list[str]] = {}
     for f in frames:
         for k, s in f.above.items():
-            above_txt.setdefault(tuple(k), []).append(safe_text(s))
+            above_txt.setdefault(tuple(k), []).append(safe_text(s, style.value_fontsize))
         for k, s in f.below.items():
-            below_txt.setdefault(tuple(k), []).append(safe_text(s))
+            below_txt.setdefault(tuple(k), []).append(safe_text(s, style.value_fontsize))
 
     def max_size(texts: list[str], fs: float) -> tuple[float, float]:
         sizes = [measure(s, fs) for s in texts]
         return max((w for w, _ in sizes), default=0.0), max((h for _, h in sizes), default=0.0)
 
     tw, th = measure(style.typical_value, style.value_fontsize)
-    lab_sizes = [measure(safe_text(e.label), style.label_fontsize) if e.label else (0.0, 0.0) for e in edges]
+    lab_sizes = [measure(safe_text(e.label, style.label_fontsize), style.label_fontsize) if e.label else (0.0, 0.0) for e in edges]
     val_h = max([th] + [max_size(v, style.value_fontsize)[1] for v in list(above_txt.values()) + list(below_txt.values())])
     # room each edge needs above and below it (without frames: a typical value on both sides)
     e_above_h, e_below_h = [], []

@@ -15,10 +15,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Node", "Edge", "Frame", "Scene", "NODE_KINDS", "PHASES"]
+__all__ = ["Node", "Edge", "Frame", "Scene", "NODE_KINDS", "PHASES", "MAX_NODES", "TooLargeToDraw", "check_size"]
 
 NODE_KINDS = ("var", "const", "op", "out")
 PHASES = ("forward", "backward")
+
+# The largest graph drawn. An animation has about one frame per edge and each frame's caption
+# grows with the graph, so the cost grows faster than the node count: at this size an HTML
+# animation takes about 20 s of CPU and 250 MB (bench/explain_render.py); far beyond it, minutes.
+MAX_NODES = 60
+
+
+class TooLargeToDraw(ValueError):
+    """A scene with more than :data:`MAX_NODES` nodes."""
+
+    def __init__(self, nodes: int):
+        self.nodes = nodes
+        super().__init__(f"the graph has {nodes} nodes, more than the {MAX_NODES} bibun draws: draw a smaller "
+                         "part of it")
+
+
+def check_size(scene: "Scene") -> None:
+    """Raise :class:`TooLargeToDraw` if *scene* has more than :data:`MAX_NODES` nodes."""
+    if len(scene.nodes) > MAX_NODES:
+        raise TooLargeToDraw(len(scene.nodes))
 
 
 @dataclass
