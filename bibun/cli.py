@@ -5,6 +5,8 @@ import argparse
 import importlib
 import sys
 
+from . import __version__
+
 # name -> (module, one-line help); each module has add_arguments(parser) and run(args) -> exit code
 COMMANDS = {
     "explain": ("bibun.explain.cli", "show the forward and backward steps of an expression (chain rule, figures)"),
@@ -29,6 +31,7 @@ def _available():
 def main(argv=None):
     cmds = _available()
     parser = argparse.ArgumentParser(prog="bibun", description="bibun: automatic differentiation you can see.")
+    parser.add_argument("--version", action="version", version=f"bibun {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(cmds) + "}")
     for name, (mod, help_) in cmds.items():
         p = sub.add_parser(name, help=help_, description=help_)

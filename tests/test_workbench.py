@@ -256,7 +256,7 @@ def test_cli_train_and_compare(tmp_path, monkeypatch, capsys):
     assert "digits-linear" in html and "digits-mlp" in html and not re.search(r"https?://", html)
     assert "test accuracy" in capsys.readouterr().out
     # --resume continues a stopped run, and may ask for more epochs
-    train("digits", "linear", epochs=3, out=tmp_path / "stopped", stop_after=1, quiet=True)
+    train("digits", "linear", epochs=3, out=tmp_path / "stopped", stop_after=1, quiet=True, report=False)
     assert cli_main(["train", "--out", "stopped", "--resume", "--quiet"]) == 0
     assert len(load_run(tmp_path / "stopped").history) == 3
     assert cli_main(["train", "--out", "stopped", "--resume", "--epochs", "4", "--quiet"]) == 0
