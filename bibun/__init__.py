@@ -11,12 +11,14 @@ from ._dtype import (dtype, float32, float64, float16, int64, int32, int16, int8
 from ._dtype import float32 as float, float64 as double, float16 as half, int64 as long, int32 as int
 from ._dtype import int16 as short
 from ._print import set_printoptions, get_printoptions
-from ._tensor import (Tensor, Parameter, Size, tensor, as_tensor, from_numpy, zeros, ones, empty, full,
-                      zeros_like, ones_like, empty_like, full_like, eye, arange, linspace)
+from ._tensor import Tensor, Size
+from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, empty_like,
+                        full_like, eye, arange, linspace)
 from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, randn, rand,
                      randint, randperm, normal, randn_like, rand_like, default_generator)
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd, ops, numpy, linalg, func, nn, optim, utils
+from .nn.parameter import Parameter
 from .func import (grad, value_and_grad, elementwise_grad, grad_and_aux, make_vjp, hessian_vector_product,
                    hessian_tensor_product, jacobian, hessian)
 # devices: bibun runs on the CPU; these let PyTorch code that picks its device run unchanged

@@ -25,7 +25,8 @@ import numpy as np
 from . import _dtype
 from ._atomic import atomic_write
 from ._errors import one_line
-from ._tensor import Parameter, Tensor
+from ._tensor import Tensor
+from .nn.parameter import Parameter
 
 _MANIFEST = "__bibun__"
 _FORMAT = 1

@@ -4,12 +4,12 @@ The arithmetic lives in `ops/` (one entry per primitive); a Tensor only holds it
 requires grad, its `.grad`, the node that made it (`grad_fn`) and a version counter bumped by
 in-place changes.
 """
-import numbers
 import warnings
 
 import numpy as np
 
 from . import _device, _dtype
+from . import _tensor_messages as _msg
 from ._generator import _gen
 from ._print import format_tensor
 from .autograd import engine, grad_mode, version_counter
@@ -68,12 +68,17 @@ class Tensor:
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
-        _registry._TENSOR_TYPES.add(cls)
+        _registry.bind_tensor_type(cls)          # a subclass (nn.Parameter) goes through the ops' fast paths too
 
     def __init__(self, data=None, *, dtype=None, requires_grad=False):
-        t = tensor([] if data is None else data, dtype=dtype, requires_grad=requires_grad)
+        a = _infer([] if data is None else data, None if dtype is None else _dtype.to_np(dtype))
+        if dtype is not None:
+            a = a.astype(_dtype.to_np(dtype), copy=False)
+        _dtype.from_np(a.dtype)
+        if requires_grad and a.dtype.kind != "f":
+            raise RuntimeError(_msg.int_grad(a))
         self._data, self.requires_grad, self._grad, self.grad_fn, self._version = \
-            t._data, t.requires_grad, None, None, version_counter.FROM_DATA
+            a, bool(requires_grad), None, None, version_counter.FROM_DATA
 
     # -- construction used by the ops: no checks, no copies -------------------------------------
     @classmethod
@@ -146,7 +151,7 @@ class Tensor:
         """The gradient that backward() accumulated here: leaves only, unless retain_grad() was called."""
         g = self._grad
         if g is None and self.grad_fn is not None and self.grad_fn.retained is None:
-            warnings.warn(_non_leaf_grad_message(self), UserWarning, stacklevel=2)
+            warnings.warn(_msg.non_leaf_grad(self), UserWarning, stacklevel=2)
         return g
 
     @grad.setter
@@ -208,7 +213,7 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         if self.requires_grad:
-            raise RuntimeError(_implicit_numpy_message(self))
+            raise RuntimeError(_msg.implicit_numpy(self))
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -264,7 +269,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self._data.dtype.kind != "f":
-            raise RuntimeError(_int_grad_message(self._data))
+            raise RuntimeError(_msg.int_grad(self._data))
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables; use .detach() "
                                "to get a tensor without a graph")
@@ -428,7 +433,7 @@ class Tensor:
     # -- in place ------------------------------------------------------------------------------------
     def _check_inplace(self, what, key=None):
         if self.grad_fn is None and self.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError(_leaf_inplace_message(self, what, key))
+            raise RuntimeError(_msg.leaf_inplace(self, what, key))
 
     def _alias(self):
         """A second Tensor object for this tensor's present value and history: what an in-place op under
@@ -542,82 +547,6 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bool": "BoolTensor"}
 
 
-def zero_grads(params, set_to_none=True):
-    """What Module.zero_grad and Optimizer.zero_grad do: drop each .grad (or fill it with zeros)."""
-    for p in params:
-        if p._grad is not None:
-            if set_to_none:
-                p._grad = None
-            else:
-                p._grad._data[...] = 0
-                p._grad._version = 0
-
-
-def _int_grad_message(a):
-    from ._print import format_tensor
-    shown = format_tensor(a.reshape(-1)[:4] if a.size > 4 else a)
-    return (f"Only Tensors of floating point dtype can require gradients: {shown}"
-            f"{' (first values)' if a.size > 4 else ''} is an integer tensor ({_dtype.from_np(a.dtype)}), and a "
-            f"gradient needs numbers that can change by a little. Fix: write the numbers as floats "
-            f"(bibun.tensor([1.0, 2.0])), or pass dtype=bibun.float32, or call .float() on it first. Calling "
-            f".float() on a result later instead makes a new tensor: the integer one still gets no .grad.")
-
-
-def _non_leaf_grad_message(t):
-    from ._errors import name_of
-    name = name_of(t) or "this tensor"
-    return (f"The .grad attribute of a Tensor that is not a leaf Tensor is being accessed: `{name}` is an "
-            f"intermediate result (the output of {t.grad_fn.op.name}, shape {tuple(t._data.shape)}); backward() "
-            f"keeps the gradient of leaves only (the tensors you created with requires_grad=True, the model's "
-            f"parameters), so its .grad is None. Fix: call {name}.retain_grad() before backward() to keep it. "
-            f"Do not make it a leaf with .detach().requires_grad_() to get a .grad: that cuts it off from the "
-            f"parameters, which then get no gradient through it.")
-
-
-def _leaf_inplace_message(t, what, key):
-    from ._errors import name_of
-    name = name_of(t) or "the tensor"
-    kind = "a parameter" if isinstance(t, Parameter) else "a leaf tensor that requires grad"
-    where = f"{name}[{_format_key(key)}] = ..." if key is not None else f"{name} {what} ..." \
-        if what.endswith("=") else f"{name}.{what}(...)"
-    view = " (a slice of it: that changes the leaf itself)" if key is not None else ""
-    return (f"a leaf Variable that requires grad is being used in an in-place operation: `{where}` changes "
-            f"`{name}` ({kind}, shape {tuple(t._data.shape)}) in place{view} while gradients are being tracked. "
-            f"A leaf's value is what its gradient is measured against, so it must not change inside the "
-            f"recorded computation. Fix: put manual updates inside `with bibun.no_grad():` (exactly what "
-            f"optimizer.step() does), e.g. `with bibun.no_grad(): {name} -= lr * {name}.grad`. Do not write "
-            f"`{name} = {name} - ...` instead: that makes `{name}` a new non-leaf tensor whose .grad stays None, "
-            f"and the original is no longer trained.")
-
-
-def _format_key(key):
-    parts = key if isinstance(key, tuple) else (key,)
-    out = []
-    for k in parts:
-        if isinstance(k, slice):
-            out.append(("" if k.start is None else str(k.start)) + ":" + ("" if k.stop is None else str(k.stop))
-                       + ("" if k.step is None else f":{k.step}"))
-        elif k is Ellipsis:
-            out.append("...")
-        elif k is None:
-            out.append("None")
-        elif isinstance(k, np.ndarray):
-            out.append(f"<index array of shape {k.shape}>" if k.size > 6 else str(k.tolist()))
-        else:
-            out.append(repr(k))
-    return ", ".join(out)
-
-
-def _implicit_numpy_message(t):
-    from ._errors import name_of
-    name = name_of(t) or "tensor"
-    return (f"Can't call numpy() on Tensor that requires grad: a NumPy function (or np.asarray / float "
-            f"conversion) received `{name}`, which is part of a graph; NumPy cannot record what it does, so "
-            f"no gradient could flow back through it. Fix: inside a computation you want to differentiate, use "
-            f"bibun's functions or the tensor's methods (or `import bibun.numpy as np`, which records them); to "
-            f"look at the values (printing, plotting), use {name}.detach().numpy().")
-
-
 # in-place forms of the four arithmetic ops (NumPy ufuncs with out=)
 _INPLACE = {E.add: np.add, E.sub: np.subtract, E.mul: np.multiply, E.div: np.true_divide}
 
@@ -646,47 +575,11 @@ def _data_of(x):
     return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
-class Parameter(Tensor):
-    """A Tensor that a Module registers as one of its parameters; requires grad by default."""
-    __slots__ = ()
-
-    def __new__(cls, data=None, requires_grad=True):
-        src = data if data is not None else Tensor._wrap(np.empty(0, np.float32))
-        p = _new(cls)
-        p._data = src._data if isinstance(src, Tensor) else np.asarray(src)
-        p._grad = None
-        p.grad_fn = None
-        p._version = 0
-        p.requires_grad = requires_grad
-        return p
-
-    def __init__(self, data=None, requires_grad=True):
-        pass
-
-    def __repr__(self):
-        return "Parameter containing:\n" + format_tensor(self._data, requires_grad=self.requires_grad,
-                                                         prefix="tensor")
+# the binding step: the engine and the op table, below this layer, learn the class they build results with
+_registry.bind_tensor_type(Tensor)
+engine.bind(tensor=Tensor)
 
 
-_registry.Tensor = Tensor
-_registry._TENSOR_TYPES.add(Tensor)
-_registry._TENSOR_TYPES.add(Parameter)
-engine.Tensor = Tensor
-
-
-def _bind_methods():
-    """The methods every op (and every surface entry) declares, bound as declared: one loop, so that a new op
-    adds no line here. A method that is exactly an op is the op's own function (no extra call)."""
-    for name, impl, _ in _registry.bindings("method"):
-        if getattr(impl, "__name__", None) == "<lambda>":
-            impl.__name__ = impl.__qualname__ = name
-        setattr(Tensor, name, impl)
-
-
-_bind_methods()
-
-
-# -- creation ----------------------------------------------------------------------------------------
 def _infer(data, dtype=None):
     """A fresh array for `data`, converted straight to `dtype` when one is given (never through float32:
     tensor(0.1, dtype=float64) is exactly 0.1)."""
@@ -709,119 +602,15 @@ def _infer(data, dtype=None):
     return a
 
 
-def tensor(data, dtype=None, requires_grad=False, device=None):
-    """A new tensor holding a copy of `data` (Python floats become float32, ints int64)."""
-    _device.check(device)
-    a = _infer(data, None if dtype is None else _dtype.to_np(dtype))
-    if dtype is not None:
-        a = a.astype(_dtype.to_np(dtype), copy=False)
-    _dtype.from_np(a.dtype)
-    if requires_grad and a.dtype.kind != "f":
-        raise RuntimeError(_int_grad_message(a))
-    t = Tensor._wrap(a, requires_grad)
-    t._version = version_counter.FROM_DATA
-    return t
 
 
-def as_tensor(data, dtype=None, device=None):
-    """A tensor sharing memory with `data` where it can (an ndarray of the right dtype, a Tensor)."""
-    _device.check(device)
-    if isinstance(data, Tensor):
-        return data if dtype is None else data.type(dtype)
-    if isinstance(data, np.ndarray):
-        a = data if dtype is None else data.astype(_dtype.to_np(dtype), copy=False)
-        _dtype.from_np(a.dtype)
-        t = Tensor._wrap(a)
-        t._version = version_counter.FROM_DATA
-        return t
-    return tensor(data, dtype=dtype)
+def _bind_methods():
+    """The methods every op (and every surface entry) declares, bound as declared: one loop, so that a new op
+    adds no line here. A method that is exactly an op is the op's own function (no extra call)."""
+    for name, impl, _ in _registry.bindings("method"):
+        if getattr(impl, "__name__", None) == "<lambda>":
+            impl.__name__ = impl.__qualname__ = name
+        setattr(Tensor, name, impl)
 
 
-def from_numpy(a):
-    """A tensor sharing memory with the ndarray `a`, keeping its dtype."""
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(a).__name__})")
-    _dtype.from_np(a.dtype)
-    t = Tensor._wrap(a)
-    t._version = version_counter.FROM_DATA
-    return t
-
-
-def _filled(shape, value, dtype, requires_grad, default=np.float32):
-    dt = _dtype.to_np(dtype) if dtype is not None else np.dtype(default)
-    t = Tensor._wrap(np.full(_shape_arg(shape), value, dtype=dt))
-    return t.requires_grad_(True) if requires_grad else t
-
-
-def zeros(*size, dtype=None, requires_grad=False, device=None):
-    _device.check(device)
-    return _filled(size, 0, dtype, requires_grad)
-
-
-def ones(*size, dtype=None, requires_grad=False, device=None):
-    _device.check(device)
-    return _filled(size, 1, dtype, requires_grad)
-
-
-def empty(*size, dtype=None, requires_grad=False, device=None):
-    _device.check(device)
-    return _filled(size, 0, dtype, requires_grad)
-
-
-def full(size, fill_value, dtype=None, requires_grad=False, device=None):
-    _device.check(device)
-    default = np.float32 if isinstance(fill_value, float) else (np.bool_ if isinstance(fill_value, bool) else np.int64)
-    return _filled(size, fill_value, dtype, requires_grad, default)
-
-
-def _like(x, value, dtype, requires_grad):
-    return _filled(x.shape, value, dtype if dtype is not None else x._data.dtype, requires_grad)
-
-
-def zeros_like(x, dtype=None, requires_grad=False, device=None):
-    _device.check(device)
-    return _like(x, 0, dtype, requires_grad)
-
-
-def ones_like(x, dtype=None, requires_grad=False, device=None):
-    _device.check(device)
-    return _like(x, 1, dtype, requires_grad)
-
-
-def empty_like(x, dtype=None, requires_grad=False, device=None):
-    _device.check(device)
-    return _like(x, 0, dtype, requires_grad)
-
-
-def full_like(x, fill_value, dtype=None, requires_grad=False, device=None):
-    _device.check(device)
-    return _like(x, fill_value, dtype, requires_grad)
-
-
-def eye(n, m=None, dtype=None, requires_grad=False, device=None):
-    _device.check(device)
-    t = Tensor._wrap(np.eye(n, m, dtype=_dtype.to_np(dtype) if dtype else np.float32))
-    return t.requires_grad_(True) if requires_grad else t
-
-
-def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
-    _device.check(device)
-    if end is None:
-        start, end = 0, start
-    ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-    dt = _dtype.to_np(dtype) if dtype else (np.int64 if ints else np.float32)
-    t = Tensor._wrap(np.arange(start, end, step).astype(dt))
-    return t.requires_grad_(True) if requires_grad else t
-
-
-def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
-    _device.check(device)
-    t = Tensor._wrap(np.linspace(start, end, steps).astype(_dtype.to_np(dtype) if dtype else np.float32))
-    return t.requires_grad_(True) if requires_grad else t
-
-
-# cat, stack and where are declared with their ops (bibun.ops.shape, bibun.ops.elementwise)
-from .ops.elementwise import _where_function as where  # noqa: E402
-from .ops.shape import _cat_function as cat, _stack_function as stack  # noqa: E402
-
-concat = concatenate = cat
+_bind_methods()

@@ -244,7 +244,7 @@ def jacobian(fun, argnum=0):
                 continue
             (g,) = engine.grad(flat[i], [x], retain_graph=True, create_graph=nested, allow_unused=True)
             rows.append(g if g is not None else Tensor._wrap(np.zeros_like(x._data)))
-        from ._tensor import stack
+        from ._creation import stack
         J = stack(rows).reshape(tuple(y.shape) + tuple(x.shape))
         return J if isinstance(original, Tensor) else J._data
     return wrapped

@@ -93,4 +93,4 @@ def __getattr__(name):              # constants, dtypes, np.random, ...: plain N
     return getattr(_np, name)
 
 
-_engine.traced_numpy = _sys.modules[__name__]
+_engine.bind(traced=_sys.modules[__name__])

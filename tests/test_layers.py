@@ -16,16 +16,18 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "bibun"
 
 # (layer, [top-level names of bibun in it]); a name is a module (`_tensor`) or a package (`nn`)
 LAYERS = [
-    ("base", ["_dtype", "_print", "_atomic", "_errors", "_device", "_generator"]),
+    ("base", ["_dtype", "_print", "_atomic", "_errors", "_device", "_generator", "_tensor_messages"]),
     ("autograd", ["autograd"]),
     ("ops", ["ops"]),
     ("tensor", ["_tensor"]),
+    ("tensor creation", ["_creation"]),
     ("random tensors", ["random"]),
     # autograd.function and autograd.functional live in autograd/ because PyTorch names them so, but they
     # build on the Tensor: they are front ends, attached to bibun.autograd by the package root
-    ("front ends", ["", "_serialize", "_tensor_methods", "_out", "func", "numpy", "nn", "optim", "utils",
+    ("front ends", ["", "_tensor_methods", "_out", "func", "numpy", "nn", "optim", "utils",
                     "linalg", "cuda", "backends", "accelerator", "extend", "autograd.function",
                     "autograd.functional", "jit", "tf", "jax", "interop"]),
+    ("saving", ["_serialize"]),         # bibun.save / load: tensors and nn's Parameters
     ("drawing", ["viz"]),
     ("teaching and data", ["explain", "datasets"]),
     ("workbench", ["workbench"]),
@@ -37,6 +39,7 @@ LEVEL = {name: i for i, (_, names) in enumerate(LAYERS) for name in names}
 # peers inside one layer that may use each other, lower first: the reason is written beside each
 ALLOWED_PEERS = {
     "_generator": {"_device"},              # a Generator takes device= as PyTorch's does
+    "_tensor_messages": {"_errors", "_print", "_dtype"},   # naming the user's tensor, showing its values
     "extend": {"autograd.function"},        # HIPS autograd's `autograd.extend` names: primitive, defvjp
 }
 

@@ -10,10 +10,19 @@ import numpy as np
 
 from . import _messages, grad_mode, saved, version_counter
 
-# set by bibun._tensor / bibun.numpy at import time (the engine sits below them)
-Tensor = None
-traced_numpy = None
-raw_numpy = None
+# what the walk builds with, made in the layers above and handed down once by `bind`
+Tensor = None           # the Tensor class (bibun._tensor)
+traced_numpy = None     # NumPy's names that record (bibun.numpy): VJPs against it build a graph of the gradient
+raw_numpy = None        # NumPy's names for the VJPs of a plain backward (bibun.ops)
+
+
+def bind(*, tensor=None, traced=None, raw=None):
+    """The binding step: the layers above hand the engine the Tensor class and the two NumPy namespaces its
+    VJPs run against, once each, when they are imported (the engine never imports upward)."""
+    global Tensor, traced_numpy, raw_numpy
+    Tensor = tensor or Tensor
+    traced_numpy = traced or traced_numpy
+    raw_numpy = raw or raw_numpy
 # while some thread records (bibun.explain, detect_anomaly): a _Tracers that hands each event to that
 # thread's own tracer; None otherwise, which costs one comparison per op
 tracer = None
@@ -371,3 +380,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             given.add(id(g))
             out.append(Tensor._wrap(g))
     return tuple(out)
+
+
+def zero_grads(params, set_to_none=True):
+    """What Module.zero_grad and Optimizer.zero_grad do: drop each .grad (or fill it with zeros)."""
+    for p in params:
+        if p._grad is not None:
+            if set_to_none:
+                p._grad = None
+            else:
+                p._grad._data[...] = 0
+                p._grad._version = 0

@@ -13,7 +13,7 @@ This module sits above the Tensor (it makes tensors): bibun/__init__ imports it;
 """
 import numpy as np
 
-from .. import _tensor
+from .. import _creation, _tensor
 from . import engine
 from .grad_mode import enable_grad
 
@@ -159,7 +159,7 @@ def _stack(parts, out, x):
     shape = tuple(out._data.shape) + tuple(x._data.shape)
     if not parts:                                  # an empty output
         return Tensor._wrap(np.zeros(shape, dtype=x._data.dtype))
-    return _tensor.stack(parts).reshape(shape)
+    return _creation.stack(parts).reshape(shape)
 
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):

@@ -7,6 +7,8 @@ The fused ops stay what the engine runs everywhere else; only the explanation is
 """
 import numpy as np
 
+from ..nn import reduction as _reduction
+
 
 def _sigmoid(a):
     import bibun
@@ -26,20 +28,14 @@ def _bce_terms(p, y):
     return -(y * bibun.log(p) + (1 - y) * bibun.log(1 - p))
 
 
-def _reduce(l, reduction):
-    if reduction == "none" or (l.ndim == 0):
-        return l
-    return l.mean() if reduction == "mean" else l.sum()
-
-
 def _bce(p, y, reduction="mean"):
-    return _reduce(_bce_terms(p, y), reduction)
+    return _reduction.apply(_bce_terms(p, y), reduction)
 
 
 def _bce_logits(z, y, pos_weight=None, reduction="mean"):
     if pos_weight is not None:
         return None                              # no textbook form: keep the fused op
-    return _reduce(_bce_terms(_sigmoid(z), y), reduction)
+    return _reduction.apply(_bce_terms(_sigmoid(z), y), reduction)
 
 
 def _linear(x, w, b=None):

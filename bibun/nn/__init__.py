@@ -1,5 +1,5 @@
 """bibun.nn: Module, Parameter, layers, losses, functional and init, with PyTorch's names."""
-from .._tensor import Parameter
+from .parameter import Parameter
 from .module import Module, Sequential, ModuleList
 from .layers import Linear, Identity, Sigmoid, ReLU, Tanh, Softmax, LogSoftmax, Flatten, Dropout
 from .loss import BCEWithLogitsLoss, BCELoss, CrossEntropyLoss, NLLLoss, MSELoss, L1Loss

@@ -3,14 +3,14 @@
 Built from the elementary ops (abs, where, arithmetic), so bibun.explain shows how they are made and
 their gradient is the one of each piece: d/beta inside the band, sign(d) outside (0 at d = 0).
 """
-from .._tensor import where
-from . import functional as F
+from .._creation import where
+from . import functional as F, reduction as _reduction
 from .module import Module
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d²/beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target); beta = 0 is the L1 loss."""
-    F._check_reduction(reduction)
+    _reduction.check(reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss does not support negative values for beta (got {beta}): beta is the "
                          f"width of the quadratic band around zero; use beta=0 for the L1 loss")
@@ -19,12 +19,12 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     d = x - y
     a = d.abs()
     l = a if beta == 0 else where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
-    return F._apply_reduction(l, reduction)
+    return _reduction.apply(l, reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d² where |d| < delta, delta (|d| - 0.5 delta) elsewhere (d = input - target)."""
-    F._check_reduction(reduction)
+    _reduction.check(reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss does not support non-positive values for delta (got {delta}): delta is "
                          f"where the loss turns from squared to absolute error")
@@ -32,13 +32,13 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     F._same_shape(x, y, "huber_loss")
     d = x - y
     a = d.abs()
-    return F._apply_reduction(where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction)
+    return _reduction.apply(where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction)
 
 
 class SmoothL1Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
         super().__init__()
-        F._check_reduction(reduction)
+        _reduction.check(reduction)
         self.reduction, self.beta = reduction, beta
 
     def forward(self, input, target):
@@ -48,7 +48,7 @@ class SmoothL1Loss(Module):
 class HuberLoss(Module):
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__()
-        F._check_reduction(reduction)
+        _reduction.check(reduction)
         self.reduction, self.delta = reduction, delta
 
     def forward(self, input, target):

@@ -6,6 +6,7 @@ import warnings
 
 from .._errors import ShapeError, module_name
 from .._tensor import Tensor
+from . import reduction as _reduction
 from ..ops import elementwise as E, losses as LS
 from ..ops._registry import OPS, apply
 from ..random import _gen
@@ -19,11 +20,6 @@ _SIGMOID = OPS["sigmoid"]
 
 def _t(x):
     return x if isinstance(x, Tensor) else Tensor._from_data(x)
-
-
-def _check_reduction(reduction):
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{reduction!r} is not a valid value for reduction: use 'mean', 'sum' or 'none'")
 
 
 def linear(input, weight, bias=None, *, layer=None):
@@ -124,7 +120,7 @@ def _same_shape(input, target, name):
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
-    _check_reduction(reduction)
+    _reduction.check(reduction)
     z, y = _t(input), _t(target)
     _same_shape(z, y, "binary_cross_entropy_with_logits")
     if z.grad_fn is not None and z.grad_fn.op is _SIGMOID:
@@ -137,12 +133,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         params = dict(params or {}, pos_weight=_t(pos_weight)._data, reduction=reduction)
     if weight is not None:
         l = apply(_BCE_LOGITS, (z, y), (z._data, y._data), dict(params or {}, reduction="none")) * weight
-        return _apply_reduction(l, reduction)
+        return _reduction.apply(l, reduction)
     return apply(_BCE_LOGITS, (z, y), (z._data, y._data), params)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    _check_reduction(reduction)
+    _reduction.check(reduction)
     p, y = _t(input), _t(target)
     _same_shape(p, y, "binary_cross_entropy")
     d = p._data
@@ -151,7 +147,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
                                "probabilities. If you pass raw scores (logits), use "
                                "binary_cross_entropy_with_logits / BCEWithLogitsLoss instead (more stable too).")
     l = LS.binary_cross_entropy(p, y.type(p.dtype), reduction=reduction if weight is None else "none")
-    return l if weight is None else _apply_reduction(l * weight, reduction)
+    return l if weight is None else _reduction.apply(l * weight, reduction)
 
 
 def _class_targets(input, target, name):
@@ -188,7 +184,7 @@ def _class_targets(input, target, name):
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    _check_reduction(reduction)
+    _reduction.check(reduction)
     z = _t(input)
     if z.ndim == 1:                  # one unbatched sample: scores (C,) and a 0-d class index, as PyTorch allows
         t = _t(target)
@@ -212,11 +208,11 @@ def _smoothed_ce(z, t, eps, reduction):
     logp = log_softmax(z, 1)
     nll = nll_loss(logp, t, reduction="none")
     smooth = -logp.mean(dim=1)
-    return _apply_reduction(nll * (1 - eps) + smooth * eps, reduction)
+    return _reduction.apply(nll * (1 - eps) + smooth * eps, reduction)
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    _check_reduction(reduction)
+    _reduction.check(reduction)
     x = _t(input)
     t = _class_targets(x, target, "nll_loss")
     if weight is not None:
@@ -224,17 +220,17 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         l = LS.nll_loss(x, t, reduction="none", ignore_index=ignore_index) * Tensor._wrap(w.astype(x._data.dtype))
         if reduction == "mean":
             return l.sum() / float(w.sum())
-        return _apply_reduction(l, reduction)
+        return _reduction.apply(l, reduction)
     return LS.nll_loss(x, t, reduction=reduction, ignore_index=ignore_index)
 
 
 def mse_loss(input, target, reduction="mean"):
-    _check_reduction(reduction)
+    _reduction.check(reduction)
     x, y = _t(input), _t(target)
     if x._data.shape != y._data.shape:
         _mse_shape_error(x, y)
     d = x - y
-    return _apply_reduction(d * d, reduction)
+    return _reduction.apply(d * d, reduction)
 
 
 def _mse_shape_error(x, y):
@@ -266,15 +262,7 @@ def _warn_squashed(loss, squash, where, other):
 def l1_loss(input, target, reduction="mean"):
     x, y = _t(input), _t(target)
     _same_shape(x, y, "l1_loss")
-    return _apply_reduction((x - y).abs(), reduction)
-
-
-def _apply_reduction(l, reduction):
-    if reduction == "mean":
-        return l.mean()
-    if reduction == "sum":
-        return l.sum()
-    return l
+    return _reduction.apply((x - y).abs(), reduction)
 
 
 def one_hot(tensor, num_classes=-1):

@@ -4,7 +4,8 @@ import math
 import numpy as np
 
 from .. import _device
-from .._tensor import Parameter, Tensor
+from .._tensor import Tensor
+from .parameter import Parameter
 from . import functional as F, init
 from .module import Module
 

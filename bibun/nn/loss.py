@@ -1,13 +1,12 @@
 """Loss modules: thin shells over bibun.nn.functional, with PyTorch's arguments and repr."""
-from .._tensor import Tensor
-from . import functional as F
+from . import functional as F, reduction as _reduction
 from .module import Module
 
 
 class _Loss(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
-        F._check_reduction(reduction)
+        _reduction.check(reduction)
         self.reduction = reduction
 
 
@@ -61,4 +60,3 @@ class L1Loss(_Loss):
         return F.l1_loss(input, target, self.reduction)
 
 
-del Tensor

@@ -10,7 +10,9 @@ import collections.abc
 import numpy as np
 
 from .. import _device
-from .._tensor import Parameter, Tensor, zero_grads
+from .._tensor import Tensor
+from ..autograd.engine import zero_grads
+from .parameter import Parameter
 from ..autograd.grad_mode import no_grad
 
 

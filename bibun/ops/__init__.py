@@ -5,4 +5,4 @@ from . import elementwise, reduction, shape, linalg, losses
 from ._xp import RAW
 from ..autograd import engine as _engine
 
-_engine.raw_numpy = RAW
+_engine.bind(raw=RAW)

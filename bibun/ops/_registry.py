@@ -147,4 +147,13 @@ def apply(op, inputs, datas, params=None, needs=None):
 
 _new = object.__new__
 _TENSOR_TYPES = set()
+
+
+def bind_tensor_type(cls):
+    """The binding step: bibun._tensor hands the op table the class results are made of (and each subclass,
+    so that the fast paths that test `type(x) in _TENSOR_TYPES` take them too)."""
+    global Tensor
+    if Tensor is None:
+        Tensor = cls
+    _TENSOR_TYPES.add(cls)
 _NO_GRAD = version_counter.NO_GRAD

@@ -7,7 +7,8 @@ import copy
 
 import numpy as np
 
-from .._tensor import Tensor, zero_grads
+from .._tensor import Tensor
+from ..autograd.engine import zero_grads
 from ..autograd import version_counter
 
 _STEPPED = version_counter.STEPPED

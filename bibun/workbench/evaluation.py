@@ -58,7 +58,7 @@ def classification_metrics(y_true, y_pred, classes):
 def softmax(logits):
     """p(class | x) from raw scores, in float64 (so that p close to 1 still orders the examples), by
     bibun's own softmax."""
-    from .._tensor import from_numpy
+    from .._creation import from_numpy
     return from_numpy(np.ascontiguousarray(logits, dtype=np.float64)).softmax(dim=1).numpy()
 
 

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from .. import no_grad
-from .._tensor import from_numpy
+from .._creation import from_numpy
 from ..nn import functional as F
 
 
