@@ -19,6 +19,7 @@ LAYERS = [
     ("base", ["_dtype", "_print", "_atomic", "_errors", "_device", "_generator", "_tensor_messages"]),
     ("autograd", ["autograd"]),
     ("ops", ["ops"]),
+    ("tensor's in-place changes", ["_tensor_inplace"]),
     ("tensor", ["_tensor"]),
     ("tensor creation", ["_creation"]),
     ("random tensors", ["random"]),

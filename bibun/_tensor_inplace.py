@@ -1,0 +1,151 @@
+"""The Tensor's in-place changes (+=, add_, fill_, [...] = ...), as a base class of Tensor: under grad mode
+an in-place op is recorded as an out-of-place one whose result the tensor becomes (`_rebase`), leaving the old
+array and history to the nodes that used them; otherwise it writes into the array and ticks the in-place clock.
+A leaf that requires grad may change only under no_grad, as in PyTorch."""
+import numpy as np
+
+from . import _tensor_messages as _msg
+from ._generator import _gen
+from .autograd import grad_mode, version_counter
+from .ops import elementwise as E, shape as S
+
+# in-place forms of the four arithmetic ops (NumPy ufuncs with out=)
+_INPLACE = {E.add: np.add, E.sub: np.subtract, E.mul: np.multiply, E.div: np.true_divide}
+_OP_SIGN = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "add_": "+", "sub_": "-", "mul_": "*", "div_": "/"}
+# what an integer tensor is called in PyTorch's casting error
+_INT_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _is_float(x):
+    return type(x) is float or isinstance(x, np.ndarray) and x.dtype.kind == "f" or isinstance(x, np.floating)
+
+
+class InPlace:
+    __slots__ = ()
+
+    def __setitem__(self, key, value):
+        key = self._index(key)
+        if grad_mode.is_grad_enabled() and (self.requires_grad or (isinstance(value, InPlace) and value.requires_grad)):
+            self._check_inplace("[...] =", key)
+            if not isinstance(value, InPlace):          # a constant: no gradient flows where it lands
+                value = self._wrap(np.asarray(value, dtype=self._data.dtype))
+            keep = np.ones(self._data.shape, dtype=self._data.dtype)
+            keep[key] = 0
+            before = self._alias()
+            put = S.scatter_add(S.broadcast_to(value, shape=self._data[key].shape), shape=self._data.shape, key=key)
+            self._rebase(before, before * self._wrap(keep) + put, "[...] =")
+            return
+        self._check_inplace("[...] =")
+        self._data[key] = value._data if isinstance(value, InPlace) else value
+        self._changed("[...] =")
+
+
+    # -- in place ------------------------------------------------------------------------------------
+    def _check_inplace(self, what, key=None):
+        if self.grad_fn is None and self.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError(_msg.leaf_inplace(self, what, key))
+
+    def _alias(self):
+        """A second Tensor object for this tensor's present value and history: what an in-place op under
+        grad mode records as its input, so that the graph never loops back onto `self`."""
+        t = self._wrap(self._data, self.requires_grad)
+        t.grad_fn = self.grad_fn
+        t._version = self._version
+        t._past = getattr(self, "_past", None)
+        return t
+
+    def _changed(self, what, made_by=None):
+        """Tick the in-place clock for a change to this tensor; an op whose backward reads this tensor as
+        its output (exp, tanh, sigmoid...) now refuses to run, as PyTorch's does."""
+        fn = self.grad_fn
+        self._version = v = version_counter.tick(self, what, made_by)
+        if fn is not None:
+            fn.out_changed = what
+        return v
+
+    def _rebase(self, before, new, what):
+        """Make this tensor the result `new` of an out-of-place op (an in-place op under grad mode),
+        computed from `before = self._alias()`. The old array is left as it was, and nodes that took
+        `self` as an input earlier still backpropagate into the history they saw (`_past`)."""
+        made_by = self.grad_fn.op.name if self.grad_fn is not None else None    # before it changes
+        self._changed(what, made_by or "")
+        self._past = (self._version, before)
+        self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
+        return self
+
+    def _inplace(self, op, other, what):
+        self._check_inplace(what)
+        o = other._data if isinstance(other, InPlace) else other
+        if grad_mode.is_grad_enabled() and (self.requires_grad or (isinstance(other, InPlace) and other.requires_grad)):
+            before = self._alias()
+            return self._rebase(before, op(before, other), what)
+        if isinstance(o, np.ndarray) and np.broadcast_shapes(o.shape, self._data.shape) != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(o.shape, self._data.shape))}")
+        d = self._data
+        if d.dtype.kind in "biu" and (op is E.div or _is_float(o) or d.dtype.kind == "b" and not (
+                (type(o) is bool or isinstance(o, np.ndarray) and o.dtype.kind == "b") and op in (E.add, E.mul))):
+            kind = "Float" if op is E.div or _is_float(o) else "Long"
+            raise RuntimeError(f"result type {kind} can't be cast to the desired output type "
+                               f"{_INT_NAMES.get(d.dtype.name, d.dtype.name)}: `{what}` "
+                               f"cannot store its result in this {d.dtype} tensor. Write it out of place "
+                               f"(`t = t {_OP_SIGN.get(what, '/')} ...`), or make the tensor float first (`t = t.float()`)")
+        _INPLACE[op](d, o, out=d, casting="unsafe")
+        self._changed(what)
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(E.add, other, "+=")
+
+    def __isub__(self, other):
+        return self._inplace(E.sub, other, "-=")
+
+    def __imul__(self, other):
+        return self._inplace(E.mul, other, "*=")
+
+    def __itruediv__(self, other):
+        return self._inplace(E.div, other, "/=")
+
+    def add_(self, other, alpha=1):
+        return self._inplace(E.add, other if alpha == 1 else other * alpha, "add_")
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(E.sub, other if alpha == 1 else other * alpha, "sub_")
+
+    def mul_(self, other):
+        return self._inplace(E.mul, other, "mul_")
+
+    def div_(self, other):
+        return self._inplace(E.div, other, "div_")
+
+    def fill_(self, value):
+        self._check_inplace("fill_")
+        self._data[...] = value.item() if isinstance(value, InPlace) else value
+        self._changed('fill_()')
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def copy_(self, src):
+        self._check_inplace("copy_")
+        s = src._data if isinstance(src, InPlace) else np.asarray(src)
+        try:
+            np.copyto(self._data, np.broadcast_to(s, self._data.shape), casting="unsafe")
+        except ValueError:
+            raise RuntimeError(f"copy_: the source of shape {list(np.shape(s))} cannot be broadcast to "
+                               f"the destination of shape {list(self.shape)}") from None
+        self._changed('copy_()')
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        return self._fill_random(_gen(generator).uniform(a, b, self._data.shape))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        return self._fill_random(_gen(generator).normal(mean, std, self._data.shape))
+
+    def _fill_random(self, values):
+        self._check_inplace("init")
+        self._data[...] = values
+        self._changed('init')
+        return self
