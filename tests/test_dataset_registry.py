@@ -16,7 +16,7 @@ pytest.importorskip("matplotlib", reason="matplotlib not installed: the run repo
 
 from bibun import datasets  # noqa: E402
 from bibun.cli import main as cli_main  # noqa: E402
-from bibun.datasets import Dataset  # noqa: E402
+from bibun.datasets import DatasetRecord  # noqa: E402
 from bibun.workbench import WorkbenchError, compare, load_run, resolve, train  # noqa: E402
 from bibun.workbench.data import prepare  # noqa: E402
 
@@ -49,7 +49,7 @@ def make_blocks(data_dir=None, download=True, calls=None):
 def blocks():
     """The data set registered for one test; the loader's calls are recorded."""
     calls = []
-    record = Dataset(name="blocks", title="Blocks", loader=lambda **kw: make_blocks(calls=calls, **kw),
+    record = DatasetRecord(name="blocks", title="Blocks", loader=lambda **kw: make_blocks(calls=calls, **kw),
                      classes=CLASSES, pixel_max=TOP, image_shape=(SIDE, SIDE), invert=False,
                      about="4x4 blocks made on the spot",
                      train_defaults={"epochs": 3, "batch_size": 8, "lr": {"linear": 0.05}})
@@ -154,11 +154,12 @@ def test_labels_a_loader_gets_wrong_are_one_clear_error(blocks):
 
     def bad(**kw):
         return dict(make_blocks(), y_test=np.full(30, 3))
-    datasets.register(Dataset(name="blocks", loader=bad, classes=CLASSES, pixel_max=TOP), replace=True)
+    datasets.register(DatasetRecord(name="blocks", loader=bad, classes=CLASSES, pixel_max=TOP), replace=True)
     with pytest.raises(WorkbenchError, match=r"^y_test holds int64 labels from 3 to 3; labels must be whole "
                                              r"numbers 0\.\.2, one per class$"):
         train("blocks", quiet=True)
-    datasets.register(Dataset(name="blocks", loader=make_blocks, classes=CLASSES, image_shape=(5, 5)), replace=True)
+    datasets.register(DatasetRecord(name="blocks", loader=make_blocks, classes=CLASSES, image_shape=(5, 5)),
+                      replace=True)
     with pytest.raises(WorkbenchError, match=r"examples have shape \(16,\), which cannot be shown as images of "
                                              r"shape \(5, 5\)"):
         train("blocks", quiet=True)
@@ -179,14 +180,14 @@ def test_labels_a_loader_gets_wrong_are_one_clear_error(blocks):
 def test_a_record_refuses_mistakes_where_it_is_written(kwargs, error, message):
     args = dict(name="blocks", loader=make_blocks, classes=CLASSES) | kwargs
     with pytest.raises(error, match=message):
-        Dataset(**args)
+        DatasetRecord(**args)
 
 
 def test_the_registry_refuses_a_taken_name_unless_asked_to_replace(blocks):
     record, _ = blocks
     with pytest.raises(ValueError, match="'digits' is registered already; choose another name, or pass replace"):
-        datasets.register(Dataset(name="digits", loader=make_blocks, classes=CLASSES))
-    with pytest.raises(TypeError, match="takes a bibun.datasets.Dataset, not a dict"):
+        datasets.register(DatasetRecord(name="digits", loader=make_blocks, classes=CLASSES))
+    with pytest.raises(TypeError, match="takes a bibun.datasets.DatasetRecord, not a dict"):
         datasets.register({"name": "x"})
     with pytest.raises(ValueError, match="unknown data set 'nope'"):
         datasets.unregister("nope")

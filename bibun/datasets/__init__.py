@@ -8,7 +8,7 @@ sets); the autodiff core never imports it.
     data["X_train"].shape           # (60000, 28, 28), uint8
     data["classes"][data["y_train"][0]]
 
-Each data set is one record (``Dataset``: its loader, class names, how to
+Each data set is one record (``DatasetRecord``: its loader, class names, how to
 show an example); ``register`` adds one, and everything that takes a data
 set's name (``load``, ``bibun.workbench.train``, ``bibun train``) knows it.
 """
@@ -18,11 +18,11 @@ from .download import cache_dir, fetch
 from .errors import DataFileError, DownloadError
 from .idx import read_idx, write_idx
 from .mnist import load_mnist
-from .record import Dataset
+from .record import DatasetRecord
 from .registry import get, load, names, register, unregister
 from .toy import blobs, circles
 
 __all__ = [
-    "Dataset", "register", "unregister", "get", "names", "load", "load_mnist", "load_digits_split",
+    "DatasetRecord", "register", "unregister", "get", "names", "load", "load_mnist", "load_digits_split",
     "blobs", "circles", "read_idx", "write_idx", "fetch", "cache_dir", "DataFileError", "DownloadError",
 ]

@@ -7,7 +7,7 @@ class, so every run of a lesson sees the same train and test images.
 import numpy as np
 
 from ._optional import sklearn_datasets
-from .record import Dataset
+from .record import DatasetRecord
 
 
 def load_digits_split(test_size=0.25, seed=0):
@@ -36,8 +36,8 @@ def _load(data_dir=None, download=True):
     return load_digits_split()          # ships with scikit-learn: no folder, no download
 
 
-DIGITS = Dataset(
-    name="digits", title="digits", loader=_load, classes=[str(d) for d in range(10)], pixel_max=16.0,
+DIGITS = DatasetRecord(
+    name="digits", loader=_load, classes=[str(d) for d in range(10)], pixel_max=16.0,
     about="scikit-learn's bundled 8x8 handwritten digits, no download",
     # small: more epochs in smaller batches, and the single layer learns faster with a larger step
     # (bench/RESULTS-workbench.md)

@@ -16,7 +16,7 @@ import numpy as np
 from .download import cache_dir, fetch, offline_hint
 from .errors import DataFileError, DownloadError
 from .idx import idx_header, read_idx, read_idx_header
-from .record import Dataset
+from .record import DatasetRecord
 
 
 @dataclass(frozen=True)
@@ -247,6 +247,6 @@ def _loader(name):
 
 
 # The records the registry lists; training on them uses the workbench's defaults, which were chosen on them.
-RECORDS = tuple(Dataset(name=key, title=spec.title, loader=_loader(key), classes=spec.classes, pixel_max=255.0,
-                        invert=spec.ink, about=spec.about, downloads=True)
+RECORDS = tuple(DatasetRecord(name=key, title=spec.title, loader=_loader(key), classes=spec.classes,
+                              pixel_max=255.0, invert=spec.ink, about=spec.about, downloads=True)
                 for key, spec in DATASETS.items())

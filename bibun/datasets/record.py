@@ -1,8 +1,8 @@
 """What bibun knows about one data set, in one record: everything the loaders, the `bibun train` command,
 the run's config checks and its report read about a data set comes from here.
 
-    Dataset(name="bars", loader=make_bars, classes=("horizontal", "vertical"), pixel_max=3,
-            image_shape=(4, 4), about="4x4 bars, made on the spot")
+    DatasetRecord(name="bars", loader=make_bars, classes=("horizontal", "vertical"), pixel_max=3,
+                  image_shape=(4, 4), about="4x4 bars, made on the spot")
 
 A record is checked when it is made, so a mistake in one shows where it is written, not in the middle of
 a training run.
@@ -25,14 +25,14 @@ def key(name):
 
 
 @dataclass(frozen=True)
-class Dataset:
+class DatasetRecord:
     """name: how it is asked for (`load(name)`, `bibun train --dataset NAME`, config.json).
     loader: called as loader(data_dir=..., download=...); returns a dict of NumPy arrays X_train,
       y_train, X_test, y_test (X: one row per example, integers 0..pixel_max; y: labels 0..k-1).
     classes: the class names, indexed by label.
     pixel_max: the largest pixel value; training divides by it, so inputs lie in [0, 1].
     image_shape: the shape one example is shown as, when X holds it flattened (None: as stored).
-    invert: show high values dark, as ink on paper (handwriting); False for photographs.
+    invert: show high values dark, as ink on paper (handwriting); False for pictures of things.
     title: how pages name it; about: one line for the command's help (what it is, where it comes from).
     downloads: it is fetched over the network unless found on disk (data_dir, download apply to it).
     train_defaults: what training on it uses when the caller does not say (keys TRAIN_KEYS)."""

@@ -1,13 +1,13 @@
 """The data sets bibun knows, by name: the built-in ones and any registered at run time. `load`, the
 `bibun train` command and the workbench's config checks all read this one table.
 
-    from bibun.datasets import Dataset, register
-    register(Dataset(name="bars", loader=make_bars, classes=("horizontal", "vertical"), pixel_max=3))
+    from bibun.datasets import DatasetRecord, register
+    register(DatasetRecord(name="bars", loader=make_bars, classes=("horizontal", "vertical"), pixel_max=3))
     bibun.workbench.train("bars")                      # or: bibun train --dataset bars
 """
 from .digits import DIGITS
 from .mnist import RECORDS as _MNIST_RECORDS
-from .record import Dataset, key
+from .record import DatasetRecord, key
 
 # the order is the order of `names()`, of the command's choices and of its help
 _TABLE = {r.name: r for r in (DIGITS, *_MNIST_RECORDS)}
@@ -27,10 +27,10 @@ def get(name):
 
 
 def register(dataset, replace=False):
-    """Make `dataset` (a Dataset) loadable by its name everywhere: load(), bibun.workbench.train(), the
+    """Make `dataset` (a DatasetRecord) loadable by its name everywhere: load(), bibun.workbench.train(), the
     `bibun train --dataset` choices. A name already taken is refused unless replace=True."""
-    if not isinstance(dataset, Dataset):
-        raise TypeError(f"register takes a bibun.datasets.Dataset, not a {type(dataset).__name__}")
+    if not isinstance(dataset, DatasetRecord):
+        raise TypeError(f"register takes a bibun.datasets.DatasetRecord, not a {type(dataset).__name__}")
     if dataset.name in _TABLE and not replace:
         raise ValueError(f"a data set named {dataset.name!r} is registered already; choose another name, or "
                          f"pass replace=True to replace it")

@@ -13,9 +13,9 @@ MODELS = ("linear", "mlp")
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 OPTIMIZERS = ("sgd", "adam")
 
-# What a run trains with where its data set's record (bibun.datasets.Dataset.train_defaults) does not say:
-# chosen on MNIST and Fashion-MNIST so that the exercise's targets are met with smooth curves over several
-# seeds (bench/RESULTS-workbench.md). "lr" applies to the default optimizer; another one gets DEFAULT_LR.
+# What a run trains with where its data set's record (DatasetRecord.train_defaults) does not say: chosen on
+# MNIST and Fashion-MNIST so that the exercise's targets are met with smooth curves over several seeds
+# (bench/RESULTS-workbench.md). "lr" applies to the default optimizer; another one gets DEFAULT_LR.
 TRAIN_DEFAULTS = {"epochs": 10, "batch_size": 64, "optimizer": "adam", "hidden": (256, 128),
                   "lr": {"linear": 1e-3, "mlp": 1e-3}}
 DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3}

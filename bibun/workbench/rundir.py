@@ -162,7 +162,7 @@ class RunDir:
         try:
             return parse(path.read_text(encoding="utf-8"))
         except schema.NotRegistered as e:
-            raise WorkbenchError(f"{path} is a run on data set {e.name!r}, which is not registered now (known: "
+            raise WorkbenchError(f"{path} is a run on data set {e.name[:80]!r}, which is not registered now (known: "
                                  f"{', '.join(datasets.names())}); register it with "
                                  f"bibun.datasets.register(...) first") from None
         except (ValueError, OSError, RecursionError) as e:   # schema.Invalid is a ValueError

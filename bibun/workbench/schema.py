@@ -21,7 +21,7 @@ class NotRegistered(Invalid):
     The folder is not damaged; registering the data set again makes it readable."""
 
     def __init__(self, name):
-        super().__init__(f"dataset {name!r} is not one of {', '.join(datasets.names())}")
+        super().__init__(f"dataset {name[:80]!r} is not one of {', '.join(datasets.names())}")
         self.name = name
 
 
