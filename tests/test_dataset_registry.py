@@ -84,6 +84,11 @@ def test_its_record_decides_the_defaults_the_scale_and_the_images(blocks):
     cfg = resolve("blocks", "linear")
     assert (cfg.epochs, cfg.batch_size, cfg.lr, cfg.optimizer) == (3, 8, 0.05, "adam")
     assert resolve("blocks", "mlp").lr == 1e-3 and resolve("blocks", "mlp").hidden == (256, 128)
+    one_rate = DatasetRecord(name="blocks", loader=make_blocks, classes=CLASSES, train_defaults={"lr": 0.02})
+    datasets.register(one_rate, replace=True)
+    assert resolve("blocks", "linear").lr == resolve("blocks", "mlp").lr == 0.02
+    assert resolve("blocks", "linear", optimizer="sgd").lr == 0.1       # the rate is for the default optimizer
+    datasets.register(blocks[0], replace=True)
     d = prepare("blocks")
     raw = make_blocks()
     np.testing.assert_array_equal(d.X_train, raw["X_train"].astype(np.float32) * np.float32(1 / TOP))
