@@ -1,6 +1,7 @@
 """The `bibun` command: explain, train, compare, tour. Each subcommand lives with the layer it runs
-(bibun/explain/cli.py, bibun/workbench/cli.py, bibun/tour.py) and is imported only when asked for, so
-`bibun explain` never pays for scikit-learn and `bibun train` never for the figure code."""
+(bibun/explain/cli.py, bibun/workbench/cli_train.py, bibun/workbench/cli_compare.py, bibun/tour.py) and
+imports its heavy parts only when it runs, so `bibun explain` never pays for scikit-learn and `bibun train`
+never for the figure code."""
 import argparse
 import importlib
 import sys

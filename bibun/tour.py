@@ -217,7 +217,7 @@ def _section_84():
 
 def _section_85(out, seed, quiet, img):
     from .workbench import compare, train
-    from .workbench._html import esc, num, table
+    from .workbench.pages import esc, num, table
     runs = {}
     for model in ("linear", "mlp"):
         runs[model] = train("digits", model, seed=seed, out=out / "runs" / f"digits-{model}", overwrite=True,
@@ -244,7 +244,7 @@ def _section_85(out, seed, quiet, img):
 
 def write_tour(out="tour", seed=0, quiet=False):
     """Run every part of the chapter and write `out`/index.html; returns its path."""
-    from .workbench._html import img, page, section
+    from .workbench.pages import img, page, section
     from .workbench.rundir import write_text
     out = Path(out).expanduser()
     out.mkdir(parents=True, exist_ok=True)

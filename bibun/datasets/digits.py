@@ -7,6 +7,7 @@ class, so every run of a lesson sees the same train and test images.
 import numpy as np
 
 from ._optional import sklearn_datasets
+from .record import DatasetRecord
 
 
 def load_digits_split(test_size=0.25, seed=0):
@@ -29,3 +30,16 @@ def load_digits_split(test_size=0.25, seed=0):
         "X_test": np.ascontiguousarray(X_test),
         "y_test": np.ascontiguousarray(y_test),
     }
+
+
+def _load(data_dir=None, download=True):
+    return load_digits_split()          # ships with scikit-learn: no folder, no download
+
+
+DIGITS = DatasetRecord(
+    name="digits", loader=_load, classes=[str(d) for d in range(10)], pixel_max=16.0,
+    about="scikit-learn's bundled 8x8 handwritten digits, no download",
+    # small: more epochs in smaller batches, and the single layer learns faster with a larger step
+    # (bench/RESULTS-workbench.md)
+    train_defaults={"epochs": 40, "batch_size": 32, "lr": {"linear": 5e-3, "mlp": 1e-3}},
+)

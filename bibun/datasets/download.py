@@ -10,12 +10,9 @@ put the file by hand.
 """
 
 import hashlib
-import http.client
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from .._atomic import atomic_write
@@ -78,6 +75,10 @@ class _Failed(Exception):
 
 def _download(url, target, checksum, timeout, size, deadline):
     """Stream ``url`` into ``target`` via a temporary file; raise _Failed on any problem."""
+    # imported here: the HTTP stack is most of this package's import time, and most loads find the files
+    import http.client
+    import urllib.error
+    import urllib.request
     name, h = _hasher(checksum)
     request = urllib.request.Request(url, headers=_HEADERS)
     give_up = time.monotonic() + deadline

@@ -16,6 +16,7 @@ import numpy as np
 from .download import cache_dir, fetch, offline_hint
 from .errors import DataFileError, DownloadError
 from .idx import idx_header, read_idx, read_idx_header
+from .record import DatasetRecord
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class _Spec:
     files: tuple
     classes: tuple
     torchvision_dir: str  # torchvision keeps its copy in ROOT/<this>/raw
+    about: str  # one line for `bibun train --help`
+    ink: bool  # handwriting: shown dark on light, as written
 
 
 # Checksums as published by torchvision (torchvision/datasets/mnist.py) for
@@ -58,6 +61,8 @@ DATASETS = {
         ),
         classes=tuple(str(d) for d in range(10)),
         torchvision_dir="MNIST",
+        about="28x28 handwritten digits, downloaded once into the cache (or read from --data-dir)",
+        ink=True,
     ),
     "fashion-mnist": _Spec(
         title="Fashion-MNIST",
@@ -75,6 +80,8 @@ DATASETS = {
         classes=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
         torchvision_dir="FashionMNIST",
+        about="28x28 images of clothing (Zalando), downloaded once into the cache (or read from --data-dir)",
+        ink=False,
     ),
 }
 
@@ -231,3 +238,15 @@ def load_mnist(name="mnist", data_dir=None, download=True):
         # int64, like torch's targets: the index type cross-entropy expects.
         arrays[k] = arrays[k].astype(np.int64)
     return arrays
+
+
+def _loader(name):
+    def load(data_dir=None, download=True):
+        return load_mnist(name, data_dir=data_dir, download=download)
+    return load
+
+
+# The records the registry lists; training on them uses the workbench's defaults, which were chosen on them.
+RECORDS = tuple(DatasetRecord(name=key, title=spec.title, loader=_loader(key), classes=spec.classes,
+                              pixel_max=255.0, invert=spec.ink, about=spec.about, downloads=True)
+                for key, spec in DATASETS.items())

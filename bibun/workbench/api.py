@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import EVAL_BATCH_SIZE, TrainConfig, merge_for_resume, resolve
-from .data import PIXEL_MAX, check_data, class_names, load_data, num_classes, scale
+from .data import prepare
 from .errors import WorkbenchError
 from .evaluation import evaluate_predictions
 from .loop import measure, train_epoch
@@ -21,6 +21,9 @@ from . import resume as resume_checkpoint
 from .rundir import RunDir, history_csv, make_dir, write_json, write_text
 from .schema import diverged_at
 from .threads import auto_threads, blas_threads
+
+# A diverging run overflows: it is reported once, as a diverged run, not as pages of NumPy warnings.
+QUIET_OVERFLOW = dict(over="ignore", invalid="ignore", divide="ignore")
 
 
 @dataclass
@@ -49,7 +52,7 @@ class TrainResult:
                 f"{self.config.epochs} epochs {state}{acc}{where})")
 
     def _repr_html_(self):
-        from ._html import esc, num, table
+        from .pages import esc, num, table
         rows = [[str(r["epoch"]), num(r["train_loss"]), num(r["train_acc"]), num(r["test_loss"]), num(r["test_acc"])]
                 for r in self.history]
         head = f"<p><b>{esc(self.config.dataset)} · {esc(self.info['model_text'])}</b>"
@@ -71,24 +74,23 @@ def _set_rng_states(states, loader_gen):
     loader_gen.set_state(states["loader"])
 
 
-def _info(cfg, data, X_train, model, n_classes):
-    shape = tuple(np.asarray(data["X_test"]).shape[1:])
-    dims = [X_train.shape[1], *cfg.hidden, n_classes]
+def _info(cfg, d, model):
+    dims = [d.X_train.shape[1], *cfg.hidden, len(d.classes)]
     model_text = (f"linear {dims[0]}→{dims[-1]}" if cfg.model == "linear"
                   else f"mlp {'-'.join(map(str, dims))} {cfg.activation}")
-    return {"model_text": model_text, "num_params": count_parameters(model), "n_train": int(len(X_train)),
-            "n_test": int(len(data["X_test"])), "image_shape": "×".join(map(str, shape)),
-            "classes": class_names(data), "pixel_max": PIXEL_MAX.get(cfg.dataset, 255.0),
-            "invert": cfg.dataset != "fashion-mnist"}
+    return {"model_text": model_text, "num_params": count_parameters(model), "n_train": int(len(d.X_train)),
+            "n_test": int(len(d.X_test)), "image_shape": "×".join(map(str, d.test_images.shape[1:])),
+            "classes": d.classes, "pixel_max": d.pixel_max, "invert": d.invert}
 
 
 def train(dataset=None, model=None, *, hidden=None, activation=None, epochs=None, batch_size=None, lr=None,
           optimizer=None, seed=None, out=None, data_dir=None, download=True, resume=False, overwrite=False,
           quiet=False, stop_after=None, data=None, report=True, threads="auto", command=None):
-    """Train a classifier on `dataset` ("digits", "mnist", "fashion-mnist") and evaluate it.
+    """Train a classifier on `dataset` (a name of bibun.datasets.names(): "digits", "mnist", "fashion-mnist"
+    or one registered with bibun.datasets.register) and evaluate it.
 
     model: "linear" (Flatten + Linear) or "mlp" (hidden sizes such as (256, 128) or "256,128", activation
-    "relu" | "sigmoid" | "tanh"). Options left as None take the data set's defaults (config.DEFAULTS).
+    "relu" | "sigmoid" | "tanh"). Options left as None take the data set's defaults (config.defaults).
     Per epoch, loss and accuracy are measured on the whole training and test sets. With `out`, the run's
     folder is written (see rundir) and a checkpoint saved after each epoch; `resume=True` continues the run
     in `out` from its last finished epoch, with the same final weights as an uninterrupted run.
@@ -125,40 +127,18 @@ def train(dataset=None, model=None, *, hidden=None, activation=None, epochs=None
 def _train(run, given, resume, overwrite, data, data_dir, download, quiet, stop_after, report, threads, command):
     import bibun
 
-    ckpt = None
-    if resume:
-        saved, saved_info = run.read_config()
-        cfg = merge_for_resume(saved, **given)
-        command = command or saved_info.get("command")
-        ckpt = run.load_checkpoint()
-        if ckpt is not None:
-            resume_checkpoint.check(ckpt, cfg, run.checkpoint)
-    else:
-        cfg = resolve(**given)
-        if run is not None:
-            run.check_new(overwrite)
-
-    if data is None:
-        data = load_data(cfg.dataset, data_dir=data_dir, download=download)
-    else:
-        check_data(data)
-    pixel_max = PIXEL_MAX.get(cfg.dataset, 255.0)
-    X_train, X_test = scale(data["X_train"], pixel_max), scale(data["X_test"], pixel_max)
-    y_train = np.ascontiguousarray(data["y_train"], dtype=np.int64)
-    y_test = np.ascontiguousarray(data["y_test"], dtype=np.int64)
-    n_classes = num_classes(data)
-
+    cfg, ckpt, command = _config(run, given, resume, overwrite, command)
+    d = prepare(cfg.dataset, data, data_dir, download)
     bibun.manual_seed(cfg.seed)
-    net = build_model(cfg.model, X_train.shape[1], n_classes, cfg.hidden, cfg.activation)
+    net = build_model(cfg.model, d.X_train.shape[1], len(d.classes), cfg.hidden, cfg.activation)
     opt = build_optimizer(cfg.optimizer, net.parameters(), cfg.lr)
-    loss_fn = bibun.nn.CrossEntropyLoss()
     loader_gen = bibun.Generator().manual_seed(cfg.seed)
     loader = bibun.utils.data.DataLoader(
-        bibun.utils.data.TensorDataset(bibun.from_numpy(X_train), bibun.from_numpy(y_train)),
+        bibun.utils.data.TensorDataset(bibun.from_numpy(d.X_train), bibun.from_numpy(d.y_train)),
         batch_size=cfg.batch_size, shuffle=True, generator=loader_gen)
-    info = _info(cfg, data, X_train, net, n_classes)
+    info = _info(cfg, d, net)
     if threads == "auto":
-        threads = auto_threads(cfg.batch_size, [X_train.shape[1], *cfg.hidden, n_classes])
+        threads = auto_threads(cfg.batch_size, [d.X_train.shape[1], *cfg.hidden, len(d.classes)])
     if command:
         info["command"] = command
     info["blas_threads"] = threads
@@ -179,56 +159,83 @@ def _train(run, given, resume, overwrite, data, data_dir, download, quiet, stop_
     last = cfg.epochs if stop_after is None else min(cfg.epochs, max(stop_after, done))
     if diverged is not None:
         last = done                 # a resumed diverged run: nothing left to train
-    test_logits = None
     progress = Progress(cfg.epochs, done_epochs=done, quiet=quiet)
-    # A diverging run overflows: it is reported once, as a diverged run, not as pages of NumPy warnings.
-    quiet_overflow = dict(over="ignore", invalid="ignore", divide="ignore")
     try:
-        with blas_threads(threads), np.errstate(**quiet_overflow):
-            for epoch in range(done + 1, last + 1):
-                t0 = time.perf_counter()
-                bar = progress.batches(len(loader), epoch)
-                try:
-                    train_epoch(net, loader, loss_fn, opt, bar)
-                finally:
-                    bar.close()
-                train_loss, train_acc, _ = measure(net, X_train, y_train, EVAL_BATCH_SIZE)
-                test_loss, test_acc, test_logits = measure(net, X_test, y_test, EVAL_BATCH_SIZE, keep_logits=True)
-                row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss,
-                       "test_acc": test_acc, "seconds": time.perf_counter() - t0}
-                history.append(row)
-                if run is not None:
-                    try:
-                        # checkpoint first: history.csv never names an epoch the checkpoint does not hold
-                        run.save_checkpoint(epoch, net, opt, _rng_states(loader_gen), history)
-                        write_text(run.history, history_csv(history))
-                    except WorkbenchError as e:
-                        raise WorkbenchError(f"{e}, then continue the run from its last saved epoch with "
-                                             f"`bibun train --out {run.path} --resume`") from None
-                progress.epoch_done(row)
-                diverged = diverged_at([row])
-                if diverged is not None:
-                    break           # the weights are NaN or infinite now: more epochs cannot help
+        with blas_threads(threads), np.errstate(**QUIET_OVERFLOW):
+            test_logits, stopped = _epochs(run, net, opt, loader, loader_gen, d, history, range(done + 1, last + 1),
+                                           progress)
+        diverged = stopped if diverged is None else diverged
     finally:
         progress.close()
 
     finished = len(history) == cfg.epochs or diverged is not None
-    metrics = None
-    if finished:
-        with np.errstate(**quiet_overflow):
-            if test_logits is None:         # resumed a run whose epochs were all done: measure once more
-                test_logits = measure(net, X_test, y_test, EVAL_BATCH_SIZE, keep_logits=True)[2]
-            metrics = evaluate_predictions(test_logits, y_test, info["classes"])
-        metrics["final"] = dict(history[-1])
-        metrics["diverged"] = None if diverged is None else {"epoch": diverged}
-        if run is not None:
-            run.save_weights(net)
-            write_json(run.metrics, metrics)
-            if report:
-                from .publish import publish
-                publish(run, cfg.to_dict(), info, history, metrics, np.asarray(data["X_test"]))
+    metrics = _finish(run, cfg, info, net, d, history, test_logits, diverged, report) if finished else None
     return TrainResult(config=cfg, history=history, metrics=metrics, model=net, optimizer=opt, info=info,
                        paths=run.paths() if run is not None else {}, finished=finished)
+
+
+def _config(run, given, resume, overwrite, command):
+    """(config, checkpoint or None, command) of a new run, or of the run in `run` being resumed."""
+    if not resume:
+        cfg = resolve(**given)
+        if run is not None:
+            run.check_new(overwrite)
+        return cfg, None, command
+    saved, saved_info = run.read_config()
+    cfg = merge_for_resume(saved, **given)
+    ckpt = run.load_checkpoint()
+    if ckpt is not None:
+        resume_checkpoint.check(ckpt, cfg, run.checkpoint)
+    return cfg, ckpt, command or saved_info.get("command")
+
+
+def _epochs(run, net, opt, loader, loader_gen, d, history, epochs, progress):
+    """Train the `epochs` (a range), appending a row to `history` and saving a checkpoint after each; stop
+    early at a loss that is not finite. Returns (the last epoch's test logits or None, diverged epoch or None)."""
+    import bibun
+    loss_fn = bibun.nn.CrossEntropyLoss()
+    test_logits = None
+    for epoch in epochs:
+        t0 = time.perf_counter()
+        bar = progress.batches(len(loader), epoch)
+        try:
+            train_epoch(net, loader, loss_fn, opt, bar)
+        finally:
+            bar.close()
+        train_loss, train_acc, _ = measure(net, d.X_train, d.y_train, EVAL_BATCH_SIZE)
+        test_loss, test_acc, test_logits = measure(net, d.X_test, d.y_test, EVAL_BATCH_SIZE, keep_logits=True)
+        row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss,
+               "test_acc": test_acc, "seconds": time.perf_counter() - t0}
+        history.append(row)
+        if run is not None:
+            try:
+                # checkpoint first: history.csv never names an epoch the checkpoint does not hold
+                run.save_checkpoint(epoch, net, opt, _rng_states(loader_gen), history)
+                write_text(run.history, history_csv(history))
+            except WorkbenchError as e:
+                raise WorkbenchError(f"{e}, then continue the run from its last saved epoch with "
+                                     f"`bibun train --out {run.path} --resume`") from None
+        progress.epoch_done(row)
+        if diverged_at([row]) is not None:
+            return test_logits, epoch   # the weights are NaN or infinite now: more epochs cannot help
+    return test_logits, None
+
+
+def _finish(run, cfg, info, net, d, history, test_logits, diverged, report):
+    """The test-set metrics of a finished run; with a run folder, its weights, metrics.json and report."""
+    with np.errstate(**QUIET_OVERFLOW):
+        if test_logits is None:         # resumed a run whose epochs were all done: measure once more
+            test_logits = measure(net, d.X_test, d.y_test, EVAL_BATCH_SIZE, keep_logits=True)[2]
+        metrics = evaluate_predictions(test_logits, d.y_test, info["classes"])
+    metrics["final"] = dict(history[-1])
+    metrics["diverged"] = None if diverged is None else {"epoch": diverged}
+    if run is not None:
+        run.save_weights(net)
+        write_json(run.metrics, metrics)
+        if report:
+            from .publish import publish
+            publish(run, cfg.to_dict(), info, history, metrics, d.test_images)
+    return metrics
 
 
 @dataclass

@@ -13,25 +13,31 @@ def add_arguments(parser):
     import argparse
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EXAMPLES
-    parser.add_argument("--dataset", choices=("digits", "mnist", "fashion-mnist"), default=None,
-                        help="data set (default: digits, which ships with scikit-learn and needs no download)")
-    parser.add_argument("--model", choices=("linear", "mlp"), default=None,
+    from .. import datasets
+    from .config import ACTIVATIONS, DEFAULT_DATASET, MODELS, OPTIMIZERS
+    records = [datasets.get(name) for name in datasets.names()]
+    parser.add_argument("--dataset", choices=[r.name for r in records], default=None, metavar="NAME",
+                        help=f"data set (default: {DEFAULT_DATASET}): "
+                             + "; ".join(f"{r.name}: {r.about or r.title}" for r in records))
+    parser.add_argument("--model", choices=MODELS, default=None,
                         help="linear: one Linear layer; mlp: hidden layers (default: linear)")
     parser.add_argument("--hidden", default=None, metavar="SIZES",
                         help="hidden layer sizes of the mlp, comma-separated (default: 256,128)")
-    parser.add_argument("--activation", choices=("relu", "sigmoid", "tanh"), default=None,
+    parser.add_argument("--activation", choices=ACTIVATIONS, default=None,
                         help="activation of the mlp's hidden layers (default: relu)")
     parser.add_argument("--epochs", type=int, default=None, metavar="N", help="epochs (default per data set)")
     parser.add_argument("--batch-size", type=int, default=None, metavar="N",
                         help="training batch size (default per data set)")
     parser.add_argument("--lr", type=float, default=None, metavar="X",
                         help="learning rate (default per data set and model; 0.1 for sgd)")
-    parser.add_argument("--optimizer", choices=("sgd", "adam"), default=None, help="optimizer (default: adam)")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default=None, help="optimizer (default: adam)")
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="random seed (default: 0)")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="run folder (default: runs/DATASET-MODEL, numbered if taken)")
+    fetched = ", ".join(r.name for r in records if r.downloads)
     parser.add_argument("--data-dir", default=None, metavar="DIR",
-                        help="folder holding the MNIST / Fashion-MNIST files (gzipped or not)")
+                        help=f"folder holding the data set's files (gzipped or not) of a data set that is "
+                             f"otherwise downloaded ({fetched or 'none now'})")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last finished epoch")
     parser.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
@@ -44,7 +50,8 @@ def add_arguments(parser):
 def _default_out(dataset, model):
     from pathlib import Path
     from .rundir import RunDir
-    base = Path("runs") / f"{dataset or 'digits'}-{model or 'linear'}"
+    from .config import DEFAULT_DATASET
+    base = Path("runs") / f"{dataset or DEFAULT_DATASET}-{model or 'linear'}"
     path, n = base, 1
     while RunDir(path).holds_run():
         n += 1

@@ -2,7 +2,7 @@
 final numbers and per-class precision/recall/F1 next to each other, each run's confusion matrix."""
 from pathlib import Path
 
-from ._html import esc, img, num, page, section, table
+from .pages import esc, img, num, page, section, table
 from .errors import WorkbenchError
 from .rundir import make_dir, write_bytes, write_json, write_text
 

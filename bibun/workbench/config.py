@@ -5,24 +5,19 @@ so the same config always gives the same numbers.
 """
 from dataclasses import asdict, dataclass, fields
 
+from .. import datasets
 from .errors import WorkbenchError
 
-DATASETS = ("digits", "mnist", "fashion-mnist")
+DEFAULT_DATASET = "digits"      # ships with scikit-learn: a first run needs no network
 MODELS = ("linear", "mlp")
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 OPTIMIZERS = ("sgd", "adam")
 
-# Defaults per data set, chosen so that the exercise's targets are met with smooth curves over several seeds
-# (bench/RESULTS-workbench.md): Adam everywhere; on the small digits set the single-layer model learns
-# faster with a larger step. "lr" applies to the default optimizer; another optimizer gets DEFAULT_LR.
-DEFAULTS = {
-    "digits": {"epochs": 40, "batch_size": 32, "optimizer": "adam", "hidden": (256, 128),
-               "lr": {"linear": 5e-3, "mlp": 1e-3}},
-    "mnist": {"epochs": 10, "batch_size": 64, "optimizer": "adam", "hidden": (256, 128),
-              "lr": {"linear": 1e-3, "mlp": 1e-3}},
-    "fashion-mnist": {"epochs": 10, "batch_size": 64, "optimizer": "adam", "hidden": (256, 128),
-                      "lr": {"linear": 1e-3, "mlp": 1e-3}},
-}
+# What a run trains with where its data set's record (DatasetRecord.train_defaults) does not say: chosen on
+# MNIST and Fashion-MNIST so that the exercise's targets are met with smooth curves over several seeds
+# (bench/RESULTS-workbench.md). "lr" applies to the default optimizer; another one gets DEFAULT_LR.
+TRAIN_DEFAULTS = {"epochs": 10, "batch_size": 64, "optimizer": "adam", "hidden": (256, 128),
+                  "lr": {"linear": 1e-3, "mlp": 1e-3}}
 DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3}
 EVAL_BATCH_SIZE = 2000          # rows per forward pass when measuring loss and accuracy on a whole set
 
@@ -87,6 +82,14 @@ def parse_hidden(spec):
     return sizes
 
 
+def defaults(dataset):
+    """TRAIN_DEFAULTS with what the data set's record says over them; "lr" as {model: rate}."""
+    own = dict(datasets.get(dataset).train_defaults)
+    lr = own.pop("lr", {})
+    lr = dict(lr) if isinstance(lr, dict) else {m: lr for m in MODELS}     # one rate for every model
+    return {**TRAIN_DEFAULTS, **own, "lr": {**TRAIN_DEFAULTS["lr"], **lr}}
+
+
 def _choice(name, value, choices):
     key = str(value).lower().replace("_", "-")
     if key not in choices:
@@ -96,10 +99,11 @@ def _choice(name, value, choices):
 
 def resolve(dataset=None, model=None, hidden=None, activation=None, epochs=None, batch_size=None, lr=None,
             optimizer=None, seed=None):
-    """Fill what was not given from the data set's defaults and check everything."""
-    dataset = _choice("data set", dataset or "digits", DATASETS)
+    """Fill what was not given from the data set's defaults and check everything. The data sets are those
+    bibun.datasets knows when this runs (built-in and registered)."""
+    dataset = _choice("data set", dataset or DEFAULT_DATASET, datasets.names())
     model = _choice("model", model or "linear", MODELS)
-    d = DEFAULTS[dataset]
+    d = defaults(dataset)
     sizes = parse_hidden(hidden)
     if model == "linear":
         if sizes:
@@ -108,7 +112,7 @@ def resolve(dataset=None, model=None, hidden=None, activation=None, epochs=None,
             raise WorkbenchError("an activation applies to the mlp model; drop it or choose model 'mlp'")
         sizes = ()
     elif sizes is None:
-        sizes = d["hidden"]
+        sizes = parse_hidden(d["hidden"])
     activation = None if model == "linear" else _choice("activation", activation or "relu", ACTIVATIONS)
     optimizer = _choice("optimizer", optimizer or d["optimizer"], OPTIMIZERS)
     epochs = d["epochs"] if epochs is None else epochs

@@ -1,6 +1,6 @@
 """A finished run's outputs from its history and metrics: the figures (PNG) and report.html."""
 from . import figures, report
-from ._html import img
+from .pages import img
 from ._png import gray_png
 from .rundir import make_dir, write_bytes, write_text
 

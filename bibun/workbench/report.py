@@ -1,7 +1,7 @@
 """report.html for one run: summary, curves, per-class metrics, confusion matrix, easiest and hardest
 examples — one self-contained page (images embedded, no external resources)."""
 from ._fmt import prob
-from ._html import esc, img, num, page, section, table
+from .pages import esc, img, num, page, section, table
 
 SECTIONS = (("summary", "Run"), ("curves", "Loss and accuracy per epoch"),
             ("metrics", "Precision, recall and F1 per class"), ("confusion", "Confusion matrix"),

@@ -21,6 +21,7 @@ import json
 import math
 from pathlib import Path
 
+from .. import datasets
 from .._atomic import atomic_write
 from . import schema
 from .errors import WorkbenchError
@@ -160,6 +161,10 @@ class RunDir:
     def _read(self, path, parse):
         try:
             return parse(path.read_text(encoding="utf-8"))
+        except schema.NotRegistered as e:
+            raise WorkbenchError(f"{path} is a run on data set {e.name[:80]!r}, which is not registered now (known: "
+                                 f"{', '.join(datasets.names())}); register it with "
+                                 f"bibun.datasets.register(...) first") from None
         except (ValueError, OSError, RecursionError) as e:   # schema.Invalid is a ValueError
             raise WorkbenchError(f"{path} cannot be read ({str(e)[:200]}); the run folder is damaged: restore "
                                  f"the file or train the run again") from None

@@ -6,13 +6,23 @@ them. Each check raises `Invalid` with a short reason; the caller names the file
 """
 import math
 
-from .config import ACTIVATIONS, DATASETS, MODELS, OPTIMIZERS, TrainConfig
+from .. import datasets
+from .config import ACTIVATIONS, MODELS, OPTIMIZERS, TrainConfig
 
 HISTORY_FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
 
 
 class Invalid(ValueError):
     """A file's contents are not what the workbench writes (the message says which field, and why)."""
+
+
+class NotRegistered(Invalid):
+    """A run on a data set that bibun.datasets does not know now: one registered by a program, not this one.
+    The folder is not damaged; registering the data set again makes it readable."""
+
+    def __init__(self, name):
+        super().__init__(f"dataset {name[:80]!r} is not one of {', '.join(datasets.names())}")
+        self.name = name
 
 
 def is_int(x):
@@ -69,7 +79,12 @@ def config(d):
     lr = d["lr"]
     if not is_number(lr) or not 0 < lr < math.inf:
         raise Invalid(f"lr is {lr!r}, not a positive number")
-    return TrainConfig(dataset=_choice(d, "dataset", DATASETS), model=model, hidden=tuple(hidden),
+    dataset = d["dataset"]
+    if dataset not in datasets.names():
+        if isinstance(dataset, str):
+            raise NotRegistered(dataset)
+        raise Invalid(f"dataset is {dataset!r}, not a name")
+    return TrainConfig(dataset=dataset, model=model, hidden=tuple(hidden),
                        activation=d["activation"], epochs=_int(d, "epochs", 1), batch_size=_int(d, "batch_size", 1),
                        lr=float(lr), optimizer=_choice(d, "optimizer", OPTIMIZERS), seed=_int(d, "seed", 0))
 

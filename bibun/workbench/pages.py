@@ -1,5 +1,6 @@
-"""Pieces of the self-contained HTML pages: one stylesheet, tables, images embedded as data: URIs.
-Nothing on a page refers to anything outside it."""
+"""Pieces of the self-contained HTML pages that the workbench (report.html, compare.html) and `bibun tour`
+(index.html) write: one stylesheet, tables, sections, images embedded as data: URIs. Nothing on a page
+refers to anything outside it. Cells and text passed in as HTML must already be escaped (esc)."""
 import base64
 import html
 
