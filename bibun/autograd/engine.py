@@ -125,11 +125,40 @@ def _inputs_then(node):
     return tuple(then)
 
 
+def _count_consumers(starts, roots):
+    """How many consumers feed each node reachable from `starts` (Kahn's algorithm, no recursion), and the
+    inputs as they were when each node ran, for the nodes that ran before something changed in place."""
+    now = version_counter.now
+    then = {}
+    deps = dict.fromkeys(starts, 0)
+    todo = list(starts)
+    while todo:
+        n = todo.pop()
+        if n.inputs is None:
+            raise RuntimeError(_messages.freed_graph(n, roots))
+        ins = n.inputs
+        if n.made_at < now:                         # something changed in place since this op ran
+            ins = then[n] = _inputs_then(n)
+        for x, need in zip(ins, n.needs):
+            if need:
+                p = x.grad_fn
+                if p is not None:
+                    if p in deps:
+                        deps[p] += 1
+                    else:
+                        deps[p] = 1
+                        todo.append(p)
+    return deps, then
+
+
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
     """Propagate `root_grads` from `roots` down the graph.
 
     With `capture` None, gradients of leaves accumulate into `.grad` (Tensor.backward). Otherwise
     `capture` is a list of tensors and their gradients are returned instead (autograd.grad).
+
+    Long because it is the hot loop of every training step: the work per node and per input is written
+    out in place (a helper call per node would cost several percent of a small step).
     """
     wrap = Tensor._wrap
     xp = traced_numpy if create_graph else raw_numpy
@@ -154,27 +183,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             grads[n] = g
             starts.append(n)
 
-    # how many consumers feed each node reachable from the roots (Kahn's algorithm, no recursion)
-    now = version_counter.now
-    then = {}                     # node -> its inputs as they were when it ran, where the clock moved since
-    deps = dict.fromkeys(starts, 0)
-    todo = list(starts)
-    while todo:
-        n = todo.pop()
-        if n.inputs is None:
-            raise RuntimeError(_messages.freed_graph(n, roots))
-        ins = n.inputs
-        if n.made_at < now:                         # something changed in place since this op ran
-            ins = then[n] = _inputs_then(n)
-        for x, need in zip(ins, n.needs):
-            if need:
-                p = x.grad_fn
-                if p is not None:
-                    if p in deps:
-                        deps[p] += 1
-                    else:
-                        deps[p] = 1
-                        todo.append(p)
+    deps, then = _count_consumers(starts, roots)
     ready = [n for n in starts if deps[n] == 0]
 
     was_enabled = grad_mode._set(create_graph)
