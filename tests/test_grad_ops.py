@@ -123,6 +123,7 @@ def F(M):
             linear = staticmethod(_L.linear)
             cross_entropy = staticmethod(_losses.cross_entropy)
             nll_loss = staticmethod(_losses.nll_loss)
+            mse_loss = staticmethod(_losses.mse_loss)
             binary_cross_entropy = staticmethod(_losses.binary_cross_entropy)
             binary_cross_entropy_with_logits = staticmethod(_losses.binary_cross_entropy_with_logits)
         return _F
@@ -371,6 +372,8 @@ CASES = {
     + [Case(lambda M, z, t: F(M).cross_entropy(z, t, ignore_index=2), rn(6, 4), _CE_T_IGN2, desc="ignore_index=2"),
        Case(lambda M, z, t: F(M).cross_entropy(z, t), rn(3, 4, 2), labels(3, 4, 2), desc="(N, C, d)"),
        Case(lambda M, z, t: F(M).cross_entropy(z, t), rn(4, 3) * 1000, labels(4, 3), desc="logits of 1000")],
+    "mse_loss": [Case(lambda M, a, y, r=r: F(M).mse_loss(a, y, reduction=r), rn(5, 3), rn(5, 3),
+                      desc=f"reduction={r}") for r in _REDUCTIONS],
     "nll_loss": [Case(lambda M, z, t, r=r: F(M).nll_loss(z, t, reduction=r), rn(6, 4), _CE_T,
                       desc=f"reduction={r}") for r in _REDUCTIONS]
     + [Case(lambda M, z, t, r=r: F(M).nll_loss(z, t, reduction=r), rn(6, 4), _CE_T_IGN,

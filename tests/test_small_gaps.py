@@ -154,3 +154,27 @@ def test_relu_and_dropout_in_place_change_their_input():
     np.testing.assert_allclose(h_b, h_t, rtol=0, atol=1e-13)
     for a, b in zip(g_b, g_t):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-13)
+
+
+@needs_torch
+def test_walking_next_functions_as_the_60_minute_blitz_does():
+    """PyTorch's tutorial prints loss.grad_fn, then .next_functions[0][0] twice: MseLossBackward0,
+    AddmmBackward0 (a Linear), AccumulateGrad (its bias)."""
+    walks = []
+    for lib in (bibun, torch):
+        lib.manual_seed(0)
+        net = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.ReLU(), lib.nn.Linear(2, 1))
+        loss = lib.nn.MSELoss()(net(lib.ones(4, 3)), lib.zeros(4, 1))
+        f = loss.grad_fn
+        names = [type(f).__name__ if lib is torch else f.name()]
+        f = f.next_functions[0][0]
+        names.append(type(f).__name__ if lib is torch else f.name())
+        names.append([type(g).__name__ if lib is torch else (g.name() if g is not None else None)
+                      for g, _ in f.next_functions])
+        leaf = f.next_functions[0][0]
+        names.append(tuple(leaf.variable.shape))
+        walks.append(names)
+    torch_walk = walks[1]                  # its third entry is TBackward0 (W.T), bibun's the weight itself
+    assert walks[0][:2] == torch_walk[:2] == ["MseLossBackward0", "AddmmBackward0"]
+    assert walks[0][2][:2] == torch_walk[2][:2] == ["AccumulateGrad", "ReluBackward0"]
+    assert walks[0][3] == torch_walk[3] == (1,)

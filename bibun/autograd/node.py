@@ -34,6 +34,9 @@ class Node:
         for x, need in zip(self.inputs or (), self.needs or ()):
             fn = getattr(x, "grad_fn", None)
             out.append((fn if fn is not None else (AccumulateGrad(x) if need else None), 0))
+        order = self.op.next_order
+        if order is not None and len(order) == len(out):
+            out = [out[i] for i in order]
         return tuple(out)
 
     def __repr__(self):

@@ -38,6 +38,11 @@ def _bce_logits(z, y, pos_weight=None, reduction="mean"):
     return _reduction.apply(_bce_terms(_sigmoid(z), y), reduction)
 
 
+def _mse(a, y, reduction="mean"):
+    d = a - y
+    return _reduction.apply(d * d, reduction)
+
+
 def _linear(x, w, b=None):
     out = x @ w.T
     return out if b is None else out + b
@@ -50,4 +55,5 @@ EXPANSIONS = {
     "binary_cross_entropy": _bce,
     "binary_cross_entropy_with_logits": _bce_logits,
     "linear": _linear,
+    "mse_loss": _mse,
 }

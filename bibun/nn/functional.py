@@ -229,8 +229,7 @@ def mse_loss(input, target, reduction="mean"):
     x, y = _t(input), _t(target)
     if x._data.shape != y._data.shape:
         _mse_shape_error(x, y)
-    d = x - y
-    return _reduction.apply(d * d, reduction)
+    return LS.mse_loss(x, y, reduction=reduction) if reduction != "mean" else LS.mse_loss(x, y)
 
 
 def _mse_shape_error(x, y):

@@ -67,11 +67,11 @@ def _surface(spec):
 class Op:
     __slots__ = ("name", "fwd", "vjp", "kind", "symbol", "local", "grad_name", "grad_name_dim", "variadic",
                  "traced", "forward", "numeric", "label", "label_const", "vjp_text", "by_ndim",
-                 "method", "function", "numpy")
+                 "method", "function", "numpy", "next_order")
 
     def __init__(self, name, *, fwd, vjp, kind, symbol=None, local=None, grad_name=None, grad_name_dim=None,
                  variadic=False, forward=None, numeric=None, label=None, label_const=None, vjp_text=None,
-                 by_ndim=None, method=None, function=None, numpy=None):
+                 by_ndim=None, method=None, function=None, numpy=None, next_order=None):
         self.name, self.fwd, self.kind = name, fwd, kind
         self.vjp = vjp if isinstance(vjp, tuple) else (vjp,)
         self.grad_name = grad_name or "".join(p.capitalize() for p in name.split("_")) + "Backward0"
@@ -84,6 +84,9 @@ class Op:
         self.by_ndim = tuple(by_ndim.items()) if by_ndim is not None else None
         # public surface (see the module's docstring)
         self.method, self.function, self.numpy = _surface(method), _surface(function), _surface(numpy)
+        # the order PyTorch lists this node's inputs in `grad_fn.next_functions`, where it is not theirs
+        # (AddmmBackward0: bias, input, weight); read only by next_functions
+        self.next_order = next_order
 
     def __repr__(self):
         return f"<op {self.name}>"

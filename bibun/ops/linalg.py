@@ -421,7 +421,7 @@ dot = binary(defop(
 # fused x @ W.T + b, the body of nn.Linear: one node instead of three
 linear = nary(defop(
     "linear", fwd=_linear, vjp=(lambda xp, g, out, x, w, b=None: g @ w, _linear_grad_w, _linear_grad_b), kind=L,
-    grad_name="AddmmBackward0", symbol="linear", label=r"\mathrm{linear}", local=("W", "x^\\top", "1"),
+    grad_name="AddmmBackward0", next_order=(2, 0, 1), symbol="linear", label=r"\mathrm{linear}", local=("W", "x^\\top", "1"),
     forward=Form(r"@(0) @(1)^{\top} + @2", "@(0) @(1)ᵀ + @2", SUM),
     vjp_text=(Text("@g @1", "@g @1"), Text(r"@g^{\top} @0", "@gᵀ @0"), Text(r"\sum @g", "sum(@g)"))))
 tensordot = nary(defop(

@@ -132,6 +132,23 @@ binary_cross_entropy = nary(defop(
     "binary_cross_entropy", fwd=_bce, vjp=(_bce_dp, _bce_dy), kind=LOSS, grad_name="BinaryCrossEntropyBackward0",
     symbol="BCE", label=r"\mathrm{BCE}", local=(r"\frac{@0 - @1}{@0(1-@0)}", r"\log\frac{1-@0}{@0}"),
     forward=Form(r"\mathrm{BCE}(@0, @1)", "BCE(@0, @1)", ATOM)))
+def _mse(a, y, reduction="mean"):
+    d = a - y
+    return _reduce(d * d, reduction)
+
+
+def _mse_da(xp, g, out, a, y, reduction="mean"):
+    return _unreduce(xp, g, _numel(a), reduction) * (2 * (a - y))
+
+
+def _mse_dy(xp, g, out, a, y, reduction="mean"):
+    return _unreduce(xp, g, _numel(a), reduction) * (2 * (y - a))
+
+
+mse_loss = nary(defop(
+    "mse_loss", fwd=_mse, vjp=(_mse_da, _mse_dy), kind=LOSS, grad_name="MseLossBackward0",
+    symbol="MSE", label=r"\mathrm{MSE}", local=(None, None),
+    forward=Form(r"\mathrm{MSE}(@0, @1)", "MSE(@0, @1)", ATOM)))
 nll_loss = nary(defop(
     "nll_loss", fwd=_nll, vjp=(_nll_grad, None), kind=LOSS, grad_name="NllLossBackward0",
     symbol="NLL", local=(r"-[k = @1]", None)))
