@@ -186,3 +186,15 @@ def test_every_player_steps_with_its_buttons_and_keys(browser, pages, kind):
         assert at()[0] == 1                           # paused
     assert errors == []
     page.close()
+
+
+def test_the_four_ways_of_8_2_sit_side_by_side_on_a_wide_screen(browser, pages):
+    """Each 8.2 card holds a long printed state_dict; it scrolls inside its card instead of widening it
+    to a whole row (which left the heatmaps narrow with most of the row empty)."""
+    page, _ = opened(browser, pages["tour"])
+    page.set_viewport_size({"width": 1280, "height": 900})
+    tops = page.evaluate("() => Array.from(document.querySelectorAll('#s82 .row > div'))"
+                         ".map(d => Math.round(d.getBoundingClientRect().top))")
+    assert len(tops) == 4
+    assert len(set(tops)) == 2                       # two rows of two
+    page.close()
