@@ -224,7 +224,7 @@ def _section_85(out, seed, quiet, img):
                             quiet=True)
         if not quiet:
             print(f"  8.5 digits {model}: test accuracy {runs[model].test_accuracy:.4f}", flush=True)
-    cmp = compare([r.paths["dir"] for r in runs.values()], out / "runs" / "compare")
+    cmp = compare([r.paths["dir"] for r in runs.values()], out / "runs" / "compare", overwrite=True)
     rows = []
     for name, r in runs.items():
         m = r.metrics

@@ -1,5 +1,4 @@
 """`bibun tour` runs the whole chapter offline and writes one self-contained page."""
-import functools
 import json
 import re
 
@@ -9,20 +8,6 @@ pytest.importorskip("matplotlib", reason="matplotlib not installed: the tour dra
 pytest.importorskip("sklearn", reason="scikit-learn not installed: the tour uses its digits and toy data")
 
 from bibun.cli import main  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def tour(tmp_path_factory):
-    """The tour, written once for this file. Its 8.5 runs train for 3 epochs instead of 40: what is checked
-    here is that the page shows and links them (their accuracy is test_workbench's and bench/'s business);
-    the trainings of 8.2 and 8.3 run in full, since their accuracies are checked."""
-    import bibun.workbench
-    out = tmp_path_factory.mktemp("tour")
-    full = bibun.workbench.train
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(bibun.workbench, "train", functools.partial(full, epochs=3))
-        assert main(["tour", "--out", str(out), "--quiet"]) == 0
-    return out, (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_every_part_of_the_chapter_is_on_the_page(tour):

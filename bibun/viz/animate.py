@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 import uuid
 
 from .._atomic import write_bytes
@@ -59,11 +60,11 @@ def render_frames(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: S
 
 _CSS = """
 #{id} {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; display: inline-block;
-  max-width: 100%; outline: none; border: 1px solid #ddd; border-radius: 6px; padding: 8px; background: #fff; }}
+  max-width: 100%; box-sizing: border-box; outline: none; border: 1px solid #ddd; border-radius: 6px; padding: 8px; background: #fff; }}
 #{id}:focus {{ border-color: #8ab4f8; }}
 #{id} .bibun-title {{ font-weight: 600; margin: 0 0 6px 0; color: #222; }}
-#{id} .bibun-stage {{ line-height: 0; }}
-#{id} img.bibun-frame {{ max-width: 100%; height: auto; display: none; }}
+#{id} .bibun-stage {{ line-height: 0; overflow-x: auto; }}
+#{id} img.bibun-frame {{ max-width: 100%; min-width: {min_width}px; height: auto; display: none; }}
 #{id} img.bibun-frame.bibun-on {{ display: block; }}
 #{id} .bibun-controls {{ display: flex; align-items: center; gap: 6px; margin-top: 6px; flex-wrap: wrap; }}
 #{id} .bibun-controls button {{ min-width: 2.4em; padding: 2px 8px; border: 1px solid #bbb; border-radius: 4px;
@@ -152,13 +153,29 @@ def to_html(
     frames = list(frames)
     images = _quantized_frames(scene, frames, dpi, style) if compact else frame_images(scene, frames, dpi, style=style)
     pngs = [_png(im) for im in images]
-    return _player(pngs, frames, title or scene.title, interval_ms, full_page)
+    return _player(pngs, frames, title or scene.title, interval_ms, full_page, _least_scale(style, dpi))
 
 
-def _player(pngs: list[bytes], frames: list[Frame], heading: str, interval_ms: int, full_page: bool) -> str:
+# The least height, in CSS pixels, of the values and edge names in a frame (the figure's smallest text that
+# matters): a player narrower than that allows keeps the frame at this scale and scrolls it sideways.
+READABLE_PX = 10.0
+
+
+def _least_scale(style: Style | None, dpi: int) -> float:
+    st = style or Style()
+    return min(1.0, READABLE_PX / (min(st.value_fontsize, st.label_fontsize) * dpi / 72))
+
+
+def _png_width(png: bytes) -> int:
+    return int.from_bytes(png[16:20], "big")  # the IHDR chunk, right after the signature
+
+
+def _player(pngs: list[bytes], frames: list[Frame], heading: str, interval_ms: int, full_page: bool,
+            least_scale: float = 1.0) -> str:
     pid = "bibun-player-" + uuid.uuid4().hex[:12]
     parts = [f'<div id="{pid}" class="bibun-player" tabindex="0">']
-    parts.append(f"<style>{_CSS.format(id=pid)}</style>")
+    min_width = math.ceil(_png_width(pngs[0]) * least_scale) if pngs else 0
+    parts.append(f"<style>{_CSS.format(id=pid, min_width=min_width)}</style>")
     if heading:
         parts.append(f'<div class="bibun-title">{html.escape(heading)}</div>')
     parts.append('<div class="bibun-stage">')
@@ -267,7 +284,7 @@ def render_animation(scene: Scene, frames: list[Frame], *, html: bool = True, gi
             if writer is None:
                 writer = GifWriter(q.size, _palette(style), duration_ms)
             writer.add(q)
-    page = _player(pngs, frames, title or scene.title, interval_ms, full_page) if html else None
+    page = _player(pngs, frames, title or scene.title, interval_ms, full_page, _least_scale(style, dpi)) if html else None
     return page, (bytes(writer) if writer is not None else None)
 
 

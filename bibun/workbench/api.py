@@ -52,15 +52,8 @@ class TrainResult:
                 f"{self.config.epochs} epochs {state}{acc}{where})")
 
     def _repr_html_(self):
-        from .pages import esc, num, table
-        rows = [[str(r["epoch"]), num(r["train_loss"]), num(r["train_acc"]), num(r["test_loss"]), num(r["test_acc"])]
-                for r in self.history]
-        head = f"<p><b>{esc(self.config.dataset)} · {esc(self.info['model_text'])}</b>"
-        if self.metrics:
-            head += f" — test accuracy {self.metrics['accuracy']:.4f}, macro F1 {num(self.metrics['macro']['f1'])}"
-        if "report" in self.paths:
-            head += f" — report: <code>{esc(self.paths['report'])}</code>"
-        return head + "</p>" + table(["epoch", "train loss", "train acc", "test loss", "test acc"], rows)
+        from .inline import result_html
+        return result_html(self)
 
 
 def _rng_states(loader_gen):

@@ -6,6 +6,7 @@ def add_arguments(parser):
     parser.add_argument("runs", nargs="+", metavar="RUN_DIR", help="folders of finished `bibun train` runs")
     parser.add_argument("--out", default="runs/compare", metavar="DIR",
                         help="where to write compare.html (default: runs/compare)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the comparison already in --out")
 
 
 def run(args):
@@ -13,7 +14,7 @@ def run(args):
     from .errors import WorkbenchError
     try:
         from .comparison import compare
-        paths = compare(args.runs, out=args.out)
+        paths = compare(args.runs, out=args.out, overwrite=args.overwrite)
     except (WorkbenchError, OSError) as e:     # OSError: a file system failure no check could foresee
         print(f"bibun compare: error: {one_line(e)}", file=sys.stderr)
         return 2

@@ -1,6 +1,8 @@
 """`compare(run_dirs, out)`: exercise 8.5 (5) — finished runs side by side in one report: curves overlaid,
 final numbers and per-class precision/recall/F1 next to each other, each run's confusion matrix."""
+import os
 from pathlib import Path
+from urllib.parse import quote
 
 from .pages import esc, img, num, page, section, table
 from .errors import WorkbenchError
@@ -31,7 +33,16 @@ def _labels(recs):
     return names
 
 
-def _runs_table(recs, names):
+def _report_link(rec, out):
+    """A link to the run's own report.html, relative to the comparison's folder (so both can move together)."""
+    report = rec.paths.get("report")
+    if report is None:
+        return '<span class="muted">no report</span>'
+    href = Path(os.path.relpath(Path(report).resolve(), Path(out).resolve())).as_posix()
+    return f'<a href="{esc(quote(href))}">report</a>'
+
+
+def _runs_table(recs, names, out):
     best = max(r.metrics["accuracy"] for r in recs)
     rows, cls = [], []
     for r, name in zip(recs, names):
@@ -43,10 +54,10 @@ def _runs_table(recs, names):
                      esc(format(r.info.get("num_params", 0), ",")), esc(epochs), num(last["train_loss"]),
                      num(last["train_acc"]), num(last["test_loss"]),
                      f"<b>{num(m['accuracy'])}</b>", num(m["macro"]["precision"]), num(m["macro"]["recall"]),
-                     num(m["macro"]["f1"]), f'{sum(h["seconds"] for h in r.history):.1f}'])
+                     num(m["macro"]["f1"]), f'{sum(h["seconds"] for h in r.history):.1f}', _report_link(r, out)])
         cls.append("best" if m["accuracy"] == best and len(recs) > 1 else "")
     head = ["run", "data set", "model", "training", "parameters", "epochs", "train loss", "train acc", "test loss",
-            "test acc", "macro P", "macro R", "macro F1", "seconds"]
+            "test acc", "macro P", "macro R", "macro F1", "seconds", ""]
     return table(head, rows, left=4, row_classes=cls)
 
 
@@ -71,9 +82,10 @@ def _per_class_table(recs, names):
     return table(head, rows, row_classes=[""] * len(classes) + kinds)
 
 
-def compare(run_dirs, out="runs/compare"):
+def compare(run_dirs, out="runs/compare", overwrite=False):
     """Write `out`/compare.html (self-contained), `out`/figures/curves.png and `out`/compare.json for the
-    finished runs in `run_dirs`; returns {"report", "figure_curves", "json"} paths."""
+    finished runs in `run_dirs`; returns {"report", "figure_curves", "json"} paths. A comparison already in
+    `out` is replaced only with overwrite=True, as `train` does with a run."""
     from . import figures
     recs = _records([Path(d) for d in run_dirs])
     names = _labels(recs)
@@ -81,6 +93,9 @@ def compare(run_dirs, out="runs/compare"):
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
         raise WorkbenchError(f"{out} is a file, not a folder; choose another --out")
+    if not overwrite and any((out / f).exists() for f in ("compare.html", "compare.json")):
+        raise WorkbenchError(f"{out} already holds a comparison; choose another --out (or pass --overwrite to "
+                             f"replace it)")
     make_dir(out / "figures")
 
     curves_png = figures.compare_curves([(n, r.history) for n, r in zip(names, recs)])
@@ -106,7 +121,7 @@ def compare(run_dirs, out="runs/compare"):
                 raise WorkbenchError(f"{ex} cannot be read ({e.strerror or e}); the run folder is damaged") from None
             examples.append(f"<div><h3>{esc(n)}</h3>" + img(png, f"examples {n}") + "</div>")
     sections = [
-        section("runs", SECTIONS[0][1], note + _runs_table(recs, names)
+        section("runs", SECTIONS[0][1], note + _runs_table(recs, names, out)
                 + '<p class="muted">Test accuracy, precision, recall and F1 are measured on the test set after the '
                   'last epoch; the best test accuracy is highlighted.</p>'),
         section("curves", SECTIONS[1][1], img(curves_png, "loss and accuracy of every run")

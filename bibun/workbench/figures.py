@@ -7,6 +7,10 @@ import numpy as np
 
 from ._fmt import prob
 
+# The smallest text in any figure, in points. Figures are drawn at 100 dpi and at most 10 inches wide, so
+# that on a page 800 CSS pixels wide (about 760 pixels for a figure) their text stays 10 pixels or more.
+TEXT_PT = 10
+
 
 def _plain(text):
     """`text` drawn as it is: a `$` (from a run's name or class names) would otherwise start mathtext,
@@ -74,7 +78,7 @@ def confusion(cm, classes, title="Confusion matrix (test set)"):
     top = cm.max() if cm.size else 0
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
+            ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=TEXT_PT,
                     color="white" if cm[i, j] > top / 2 else "black")
     return _png(fig)
 
@@ -97,7 +101,7 @@ def examples(images, easiest, hardest, classes, invert=True, vmax=None):
             ax.imshow(images[it["index"]], cmap="gray_r" if invert else "gray", interpolation="nearest",
                       vmin=0, vmax=vmax)
             ax.set_title(_plain(f"#{it['index']}\ny={classes[it['y']]}  p(y|x)={prob(it['p_y'])}\n"
-                                f"ŷ={classes[it['y_hat']]}  p(ŷ|x)={prob(it['p_y_hat'])}"), fontsize=8)
+                                f"ŷ={classes[it['y_hat']]}  p(ŷ|x)={prob(it['p_y_hat'])}"), fontsize=TEXT_PT)
             if c == 0:
                 ax.set_ylabel(name, fontsize=11)
     return _png(fig)
@@ -106,7 +110,7 @@ def examples(images, easiest, hardest, classes, invert=True, vmax=None):
 def compare_curves(runs):
     """Test (solid) and train (dashed) loss and accuracy of several runs on shared axes.
     `runs` is a list of (label, history)."""
-    fig = _figure(11, 4.2)
+    fig = _figure(9.5, 4.2)
     ax_l, ax_a = fig.subplots(1, 2)
     for n, (label, history) in enumerate(runs):
         color, label = f"C{n % 10}", _plain(label)
@@ -119,5 +123,5 @@ def compare_curves(runs):
     longest = max((len(h) for _, h in runs), default=0)
     for ax in (ax_l, ax_a):
         _epochs_axis(ax, list(range(1, longest + 1)))
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=TEXT_PT)
     return _png(fig)

@@ -18,7 +18,9 @@ tr.avg td{font-weight:600;border-top:2px solid #9aa3ad} tr.best td{background:#e
 img.fig{max-width:100%;height:auto;display:block;margin:.4rem 0}
 img.ex{image-rendering:pixelated;border:1px solid #ccd;background:#fff}
 .muted{color:#6b7480;font-size:.85rem} .bad{color:#b3261e} .good{color:#1f7a35}
-.row{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start} .row>div{flex:1 1 420px}
+.row{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start} .row>div{flex:1 1 420px;min-width:0}
+@media (max-width:900px){main{padding:.6rem .5rem 2rem} section{padding:.3rem .5rem .8rem}}
+.wide{overflow-x:auto}
 code{background:#eef0f3;padding:0 .25rem;border-radius:3px}
 """
 
@@ -44,18 +46,18 @@ def num(x, digits=4):
 
 def table(header, rows, left=1, row_classes=None):
     """header: list of str (None: no header row); rows: lists of already-escaped cell HTML; the first
-    `left` columns align left, the others (numbers) right."""
+    `left` columns align left, the others (numbers) right. A table wider than the page scrolls on its own."""
     def cell(tag, i, content):
         return f'<{tag} class="l">{content}</{tag}>' if i < left else f"<{tag}>{content}</{tag}>"
 
-    out = ["<table>"]
+    out = ['<div class="wide"><table>']
     if header is not None:
         out.append("<thead><tr>" + "".join(cell("th", i, esc(h)) for i, h in enumerate(header)) + "</tr></thead>")
     out.append("<tbody>")
     for r, row in enumerate(rows):
         cls = f' class="{row_classes[r]}"' if row_classes and row_classes[r] else ""
         out.append(f"<tr{cls}>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 

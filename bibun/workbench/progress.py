@@ -1,7 +1,8 @@
 """Progress bars over epochs and batches (tqdm), and a plain line per epoch when bars are off.
 
-Bars appear only on a terminal or in a notebook and never with quiet=True; tqdm is imported only then.
-Without tqdm installed, training runs the same, with the per-epoch lines instead.
+Bars appear only on a terminal or in a notebook and never with quiet=True; tqdm is imported only then. In a
+notebook they are tqdm.auto's widgets; a notebook without ipywidgets (where a text bar would print its
+terminal escapes as text) and a run without tqdm installed get the per-epoch lines instead.
 """
 import sys
 
@@ -26,15 +27,26 @@ def _in_notebook():
 
 
 def _tqdm_class():
-    if _in_notebook():
-        try:
-            import ipywidgets  # noqa: F401  (tqdm.auto needs it for widget bars)
+    """tqdm's class for this place, or None where the per-epoch lines serve better."""
+    try:
+        if _in_notebook():
+            import ipywidgets  # noqa: F401  (tqdm.auto draws widget bars with it)
             from tqdm.auto import tqdm
-            return tqdm
-        except ImportError:
-            pass
-    from tqdm import tqdm
+        else:
+            from tqdm import tqdm
+    except ImportError:
+        return None
     return tqdm
+
+
+# The epoch bar's line: the test metrics right after the counts, so that an 80-column terminal shows them
+# whole (tqdm cuts a line at the terminal's width), then the training metrics and the times.
+EPOCH_BAR = "{desc} {n_fmt}/{total_fmt} {bar:8}{postfix} [{elapsed}<{remaining}]"
+
+
+def metrics_text(row):
+    return (f"test loss {row['test_loss']:.4f} acc {row['test_acc']:.4f} | "
+            f"train loss {row['train_loss']:.4f} acc {row['train_acc']:.4f}")
 
 
 class Progress:
@@ -45,13 +57,10 @@ class Progress:
         self.stream = stream or sys.stderr
         self.tqdm = None
         if not quiet and (_in_notebook() or getattr(self.stream, "isatty", lambda: False)()):
-            try:
-                self.tqdm = _tqdm_class()
-            except ImportError:
-                self.tqdm = None
+            self.tqdm = _tqdm_class()
         self.total = total_epochs
         self.epochs = (self.tqdm(total=total_epochs, initial=done_epochs, desc="epochs", unit="epoch",
-                                 file=self.stream, dynamic_ncols=True) if self.tqdm else _NoBar())
+                                 file=self.stream, dynamic_ncols=True, bar_format=EPOCH_BAR) if self.tqdm else _NoBar())
 
     @property
     def bars(self):
@@ -64,8 +73,7 @@ class Progress:
                          dynamic_ncols=True, mininterval=0.2)
 
     def epoch_done(self, row):
-        text = (f"train loss {row['train_loss']:.4f} acc {row['train_acc']:.4f} | "
-                f"test loss {row['test_loss']:.4f} acc {row['test_acc']:.4f}")
+        text = metrics_text(row)
         if self.tqdm:
             self.epochs.set_postfix_str(text)
             self.epochs.update(1)
