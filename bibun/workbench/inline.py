@@ -27,7 +27,7 @@ def _link(report):
 
 def result_html(result):
     from . import figures
-    from .report import _metrics
+    from .report import metrics_table
     parts = []
     title = f"{result.config.dataset} · {result.info['model_text']}"
     head = f"<b>{esc(title)}</b>"
@@ -47,7 +47,7 @@ def result_html(result):
         parts.append("<details><summary>per epoch</summary>"
                      + table(["epoch", "train loss", "train acc", "test loss", "test acc"], rows) + "</details>")
     if m:
-        parts.append(_metrics(m))
+        parts.append(metrics_table(m))
         classes = [c["class"] for c in m["per_class"]]
         png = _figure(result, "confusion", lambda: figures.confusion(m["confusion_matrix"], classes))
         parts.append(img(png, "confusion matrix of the test set", width=600))

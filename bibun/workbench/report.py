@@ -39,7 +39,8 @@ def _curves(fig_png, history):
             + table(["epoch", "train loss", "train accuracy", "test loss", "test accuracy", "seconds"], rows))
 
 
-def _metrics(metrics):
+def metrics_table(metrics):
+    """The per-class precision/recall/F1 table with the macro averages, as HTML (the report and the inline view)."""
     rows, classes = [], []
     for c in metrics["per_class"]:
         rows.append([esc(f'{c["label"]}: {c["class"]}' if c["class"] != str(c["label"]) else c["class"]),
@@ -104,7 +105,7 @@ def render(config, info, history, metrics, figures, thumbs):
     body = [
         section("summary", SECTIONS[0][1], diverged_note(metrics, config["lr"]) + _summary(config, info, history)),
         section("curves", SECTIONS[1][1], _curves(figures["curves"], history)),
-        section("metrics", SECTIONS[2][1], _metrics(metrics)),
+        section("metrics", SECTIONS[2][1], metrics_table(metrics)),
         section("confusion", SECTIONS[3][1], _confusion(figures["confusion"], metrics)),
         section("examples", SECTIONS[4][1], _examples(figures["examples"], metrics, thumbs, classes)),
     ]
