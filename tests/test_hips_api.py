@@ -89,3 +89,14 @@ def test_value_and_grad_with_aux_as_jax():
     value, g = bibun.value_and_grad(lambda x: (np.sum(x ** 2), "note"), has_aux=True)(X)
     assert value[1] == "note" and value[0] == pytest.approx(float(onp.sum(X ** 2)))
     close(g, 2 * X)
+
+
+def test_make_jvp_is_forward_mode():
+    v = onp.array([1.0, 2.0, -1.0])
+
+    def make(lib, lnp):
+        return lib.make_jvp(lambda x: lnp.sin(x) * lnp.sum(x ** 2))(X)(v)
+    a, b = both(make)
+    close(a, b)
+    s = float(onp.sum(X ** 2))
+    close(a[1], onp.cos(X) * v * s + onp.sin(X) * 2 * float(onp.dot(X, v)))   # J v by hand
