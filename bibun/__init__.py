@@ -20,8 +20,7 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd, ops, numpy, linalg, func, nn, optim, utils
 from .nn.parameter import Parameter
 from .func import (grad, value_and_grad, elementwise_grad, grad_and_aux, make_vjp, make_jvp,
-                   hessian_vector_product,
-                   hessian_tensor_product, jacobian, hessian)
+                   hessian_vector_product, hessian_tensor_product, jacobian, hessian)
 # devices: bibun runs on the CPU; these let PyTorch code that picks its device run unchanged
 from ._device import device, set_default_device, get_default_device
 from . import cuda, backends, accelerator
