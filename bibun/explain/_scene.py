@@ -6,7 +6,7 @@ intermediate results named on their edges (α, β, ...). Forward frames write ea
 backward frames each gradient below it; the newest text of a frame is red, and each frame's caption is
 its step's formula.
 """
-from . import _format as F
+from . import _format as fmt
 
 
 def _m(s):
@@ -15,7 +15,7 @@ def _m(s):
 
 def _val(a):
     # plain text with a true minus sign: as sharp as mathtext, and far cheaper to measure and draw
-    return F.array(a, "text").replace("-", "\u2212")
+    return fmt.array(a, "text").replace("-", "\u2212")
 
 
 def build_scene(ex):

@@ -2,7 +2,7 @@
 import html
 import io
 
-from . import _format as F
+from . import _format as fmt
 from .._atomic import write_bytes as write_atomic
 from ._names import derivative
 from ._optext import Arg, fill
@@ -90,7 +90,7 @@ class Explanation:
                  f"{self.output.value_str(style)}"]
         for v in self.vars:
             if v.kind == "input" and v.grad is not None:
-                parts.append(f"{derivative(self.output.name, v.name, T)} = {F.array(v.grad, style)}")
+                parts.append(f"{derivative(self.output.name, v.name, T)} = {fmt.array(v.grad, style)}")
         sep = ",  " if style == "text" else r",\quad "
         return sep.join(parts) if style == "text" else "$" + sep.join(parts) + "$"
 
@@ -114,7 +114,7 @@ class Explanation:
                 out += ["", "Gradients"]
                 L = self.output.name
                 for v in grads:
-                    out.append(f"     {derivative(L, v.name, 'text')} = {F.array(v.grad)}")
+                    out.append(f"     {derivative(L, v.name, 'text')} = {fmt.array(v.grad)}")
         return "\n".join(line for line in out if line is not None).replace("\n\n\n", "\n\n").strip("\n") + "\n"
 
     def _rows(self):

@@ -19,7 +19,7 @@ from ..ops._xp import RAW
 from ._names import Name, greek_names, user_name
 from .expand import EXPANSIONS
 from .steps import BackwardStep, ForwardStep, Var
-from . import _format as F
+from . import _format as fmt
 from ._optext import label as op_label
 
 
@@ -288,7 +288,7 @@ def build(records, root, leaf_names, labels, output=None, names=None, fold=True,
 
     def leaf_var(x):
         if not isinstance(x, Tensor):
-            return new_var(Name(F.num(x), F.num(x)), "number", np.asarray(x, dtype=float))
+            return new_var(Name(fmt.num(x), fmt.num(x)), "number", np.asarray(x, dtype=float))
         if id(x) in var_of:
             return var_of[id(x)]
         if id(x) in leaf_names:
@@ -298,11 +298,11 @@ def build(records, root, leaf_names, labels, output=None, names=None, fold=True,
             nm = next(n for n in auto_leaf if n not in taken)
             v = new_var(user_name(nm), "input", x._data, True)
         elif x._data.size == 1:
-            s = F.num(x._data.reshape(()))
+            s = fmt.num(x._data.reshape(()))
             v = new_var(Name(s, s), "number", x._data)
             return v
         else:
-            s_text, s_tex = F.array(x._data, "text"), F.array(x._data, "math")
+            s_text, s_tex = fmt.array(x._data, "text"), fmt.array(x._data, "math")
             v = new_var(Name(s_tex, s_text), "const", x._data)
         var_of[id(x)] = v
         return v

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from . import _format as F
+from . import _format as fmt
 from ._names import derivative, partial_of
 from ._optext import Arg, fill, form, vjp_form
 
@@ -36,13 +36,13 @@ class Var:
         return self.step is None
 
     def value_str(self, style="text"):
-        return F.array(self.value, "tex" if style == "tex" else ("math" if style == "math" else "text"))
+        return fmt.array(self.value, "tex" if style == "tex" else ("math" if style == "math" else "text"))
 
     def arg(self, style, values=False):
         """This var as a template argument: its name, or its value."""
         if values or self.kind == "number":
             s = self.value_str(style)
-            neg = F.scalar_like(self.value) and s.startswith("-")
+            neg = fmt.scalar_like(self.value) and s.startswith("-")
             return Arg(s, s, negative=neg)
         return Arg(self.name.tex, self.name.text)
 
@@ -118,7 +118,7 @@ _PH = re.compile(r"@out|@(\d+)")
 def _fill_local(template, step, style, values):
     """Put the inputs' (and output's) names or values into an op table local-derivative template."""
     if style == "text":
-        template = F.tex_to_text(template)
+        template = fmt.tex_to_text(template)
     whole = _PH.fullmatch(template.strip()) is not None
 
     def one(m):
@@ -163,7 +163,7 @@ class BackwardStep:
 
     # -- pieces -----------------------------------------------------------------------------------
     def _v(self, a, style):
-        return F.array(a, "tex" if style == "tex" else ("math" if style == "math" else "text"))
+        return fmt.array(a, "tex" if style == "tex" else ("math" if style == "math" else "text"))
 
     def local_formula(self, style="text", values=False):
         """The local derivative ∂(output)/∂(input) as the op table writes it, over names or values."""
@@ -187,9 +187,9 @@ class BackwardStep:
             return None
         t = self._with_n(vf[0] if style != "text" else vf[1])
         g = self._v(self.upstream, style) if values else derivative(self.root.name, node.out.name, _T(style))
-        if values and F.scalar_like(self.upstream) and g.startswith("-") and style != "text":
+        if values and fmt.scalar_like(self.upstream) and g.startswith("-") and style != "text":
             g = f"({g})"
-        elif values and F.scalar_like(self.upstream) and g.startswith("-"):
+        elif values and fmt.scalar_like(self.upstream) and g.startswith("-"):
             g = f"({g})"
         if not values:                # (∂L/∂z)ᵀ, not ∂L/∂zᵀ
             g = f"({g})" if re.search(r"@g(\^|ᵀ)", t) else g
@@ -231,7 +231,7 @@ class BackwardStep:
             else:
                 out.append(_eq([derivative(Z, X, T)] + loc, style))
                 prod = _times(self._v(self.upstream, style), self._v(self.local, style), style,
-                              arrays=not (F.scalar_like(self.upstream) and F.scalar_like(self.local)))
+                              arrays=not (fmt.scalar_like(self.upstream) and fmt.scalar_like(self.local)))
                 chain = derivative(L, Z, T) + (" · " if style == "text" else " ") + derivative(Z, X, T)
                 out.append(_eq([self._dl_dx(style), chain, prod, grad], style) + summed)
         else:
@@ -273,7 +273,7 @@ class BackwardStep:
                 sp = " · " if style == "text" else " "
                 dlz = derivative(L, Z, T)
                 loc = self.local_formula(style)
-                arrays = not (F.scalar_like(self.upstream) and F.scalar_like(self.local))
+                arrays = not (fmt.scalar_like(self.upstream) and fmt.scalar_like(self.local))
                 parts = [self._dl_dx(style), dlz + sp + derivative(Z, X, T), dlz + sp + d_of,
                          _times(dlz, loc, style, arrays) if loc is not None else None,
                          _times(self._v(self.upstream, style), self.local_formula(style, True) or
