@@ -264,17 +264,7 @@ def build(records, root, leaf_names, labels, output=None, names=None, fold=True,
     by_out = {id(r[3]): k for k, r in enumerate(records)}
     if id(root) not in by_out:
         raise ValueError("explain: the result was not computed by any operation (it is an input or a constant)")
-    # keep the records the root depends on
-    need, stack = set(), [by_out[id(root)]]
-    while stack:
-        k = stack.pop()
-        if k in need:
-            continue
-        need.add(k)
-        for x in records[k][1]:
-            if isinstance(x, Tensor) and id(x) in by_out:
-                stack.append(by_out[id(x)])
-    kept = [k for k in range(len(records)) if k in need]
+    kept = _needed(records, by_out, root, Tensor)
 
     # variables: leaves and constants first, in the order they are met
     vars_, var_of = [], {}
@@ -332,6 +322,20 @@ def build(records, root, leaf_names, labels, output=None, names=None, fold=True,
 
     backward = _backward(root, root_var, forward, records, kept, var_of, vars_)
     return Explanation(vars_, forward, backward, root_var, source=source, fold=fold)
+
+
+def _needed(records, by_out, root, Tensor):
+    """Indices of the records the root depends on, in the order they ran."""
+    need, stack = set(), [by_out[id(root)]]
+    while stack:
+        k = stack.pop()
+        if k in need:
+            continue
+        need.add(k)
+        for x in records[k][1]:
+            if isinstance(x, Tensor) and id(x) in by_out:
+                stack.append(by_out[id(x)])
+    return [k for k in range(len(records)) if k in need]
 
 
 def _name_intermediates(forward, root_var, records, kept, labels, output, names, taken, vars_):
