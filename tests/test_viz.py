@@ -629,10 +629,11 @@ def test_viz_imports_nothing_else_from_bibun():
     import bibun.viz
 
     pkg = os.path.dirname(bibun.viz.__file__)
-    files = sorted(os.path.relpath(os.path.join(d, f), pkg) for d, _, fs in os.walk(pkg) for f in fs if f.endswith(".py"))
-    assert "_layout/compute.py" in files  # subpackages are checked too
+    files = sorted(os.path.relpath(os.path.join(d, f), pkg)
+                   for d, _, fs in os.walk(pkg) for f in fs if f.endswith(".py"))
+    assert os.path.join("_layout", "compute.py") in files  # subpackages are checked too
     for fn in files:
-        depth = fn.count("/")  # 0 for bibun/viz/x.py, 1 for bibun/viz/_layout/x.py
+        depth = fn.count(os.sep)  # 0 for bibun/viz/x.py, 1 for bibun/viz/_layout/x.py
         tree = ast.parse(open(os.path.join(pkg, fn), encoding="utf-8").read())
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
