@@ -11,6 +11,8 @@ written) is one line on stderr and exit code 2. This module imports nothing heav
 import math
 import sys
 
+from . import formats
+
 MAX_VALUES = 100
 MAX_VALUE_CHARS = 64
 
@@ -42,18 +44,27 @@ def add_arguments(parser):
                         help="draw constants as plain leaves beside their operator instead of inside it (+1)")
     parser.add_argument("--name", metavar="NAME", default=None,
                         help="the result's name (default y; l_hat gives l̂)")
-    parser.add_argument("--latex", action="store_true", help="print the steps as a LaTeX align* block")
-    parser.add_argument("--markdown", action="store_true", help="print the steps as Markdown with math")
-    parser.add_argument("--html", metavar="FILE", help="write the animation as a self-contained HTML page")
-    parser.add_argument("--gif", metavar="FILE", help="write the animation as a GIF (one frame per step)")
-    parser.add_argument("--png", metavar="FILE", help="write the graph with every value and gradient as a PNG")
+    for f in formats.FORMATS:                     # --latex, --markdown (print); --html FILE, ... (write)
+        if f.flag and f.prints:
+            parser.add_argument(f.flag, action="store_true", help=f.help)
+        elif f.flag:
+            parser.add_argument(f.flag, metavar="FILE", help=f.help)
     parser.add_argument("--no-frames", action="store_true",
-                        help="draw nothing: --html writes the steps as text (for graphs too large to draw)")
+                        help=f"draw nothing: {_flags(f for f in formats.FORMATS if f.as_text)} writes the steps "
+                             "as text (for graphs too large to draw)")
     # an expression may start with a minus, "-log(p)": argparse takes only negative numbers for positionals
     # by default; take anything that starts with one dash (the options here have two, or are -h)
     import re
     if hasattr(parser, "_negative_number_matcher"):
         parser._negative_number_matcher = re.compile(r"^-(?!-)")
+
+
+def _dest(f):
+    return f.flag.lstrip("-").replace("-", "_")
+
+
+def _flags(chosen):
+    return " and ".join(f.flag for f in chosen)
 
 
 def parse_values(items):
@@ -111,41 +122,31 @@ def run(args):
             not all(np.isfinite(b.grad).all() for b in ex.backward):
         print("bibun explain: note: some values are not finite (nan or inf): a log or square root of a "
               "negative number, or a division by zero, at these values", file=sys.stderr)
-    draw = args.html or args.gif or args.png
-    if draw and args.no_frames and (args.gif or args.png):
-        return _error("--no-frames draws nothing: leave out --gif and --png (--html then writes the steps as text)")
-    if draw and not args.no_frames:
+    given = [f for f in formats.FORMATS if f.flag and getattr(args, _dest(f))]
+    printed = next((f for f in given if f.prints), None) or \
+        next(f for f in formats.FORMATS if f.prints and not f.flag)      # the steps as plain text
+    files = [(f, getattr(args, _dest(f))) for f in given if not f.prints]
+    if args.no_frames and any(f.draws and f.as_text is None for f, _ in files):
+        refused = _flags(f for f in formats.FORMATS if f.draws and not f.as_text)
+        return _error(f"--no-frames draws nothing: leave out {refused} "
+                      f"({_flags(f for f in formats.FORMATS if f.as_text)} then writes the steps as text)")
+    if any(f.draws for f, _ in files) and not args.no_frames:
         from ..viz.scene import MAX_NODES
         n = len(ex.scene()[0].nodes)
         if n > MAX_NODES:
             return _error(f"the graph has {n} nodes, more than the {MAX_NODES} bibun draws: explain a "
                           "sub-expression (a smaller piece of the expression), or add --no-frames to write "
                           "the steps as text alone")
-    if args.latex:
-        sys.stdout.write(ex.latex())
-    elif args.markdown:
-        sys.stdout.write(ex.markdown())
-    else:
-        sys.stdout.write(ex.text())
+    drawing = formats.Drawing(ex, [f for f, _ in files])
+    sys.stdout.write(printed.render(ex, drawing).decode("utf-8"))
     from .._atomic import write_bytes
-    outputs = []                                  # (path, write(path), what)
-    if args.no_frames:
-        if args.html:
-            text_page = ex.to_html(frames=False).encode("utf-8")
-            outputs.append((args.html, lambda p: write_bytes(p, text_page), "the steps as text"))
-    else:
-        if args.html or args.gif:
-            page, gif = ex.animation(html=bool(args.html), gif=bool(args.gif))   # one drawing for both
-            what = f"animation, {len(ex)} frames"
-            if args.html:
-                outputs.append((args.html, lambda p: write_bytes(p, page.encode("utf-8")), what))
-            if args.gif:
-                outputs.append((args.gif, lambda p: write_bytes(p, gif), what))
-        if args.png:
-            outputs.append((args.png, ex.save_png, "figure"))
-    for path, write, what in outputs:
+    for f, path in files:
+        if args.no_frames and f.draws:
+            data, what = f.as_text(ex), "the steps as text"
+        else:
+            data, what = f.render(ex, drawing), f.what.format(n=len(ex))
         try:
-            write(path)
+            write_bytes(path, data)
         except OSError as e:
             return _error(f"cannot write {path}: {e.strerror or e}")
         print(f"wrote {path} ({what})", file=sys.stderr)

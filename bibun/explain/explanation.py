@@ -2,7 +2,7 @@
 import html
 import io
 
-from . import _format as F
+from . import _format as fmt
 from .._atomic import write_bytes as write_atomic
 from ._names import derivative
 from ._optext import Arg, fill
@@ -90,7 +90,7 @@ class Explanation:
                  f"{self.output.value_str(style)}"]
         for v in self.vars:
             if v.kind == "input" and v.grad is not None:
-                parts.append(f"{derivative(self.output.name, v.name, T)} = {F.array(v.grad, style)}")
+                parts.append(f"{derivative(self.output.name, v.name, T)} = {fmt.array(v.grad, style)}")
         sep = ",  " if style == "text" else r",\quad "
         return sep.join(parts) if style == "text" else "$" + sep.join(parts) + "$"
 
@@ -114,7 +114,7 @@ class Explanation:
                 out += ["", "Gradients"]
                 L = self.output.name
                 for v in grads:
-                    out.append(f"     {derivative(L, v.name, 'text')} = {F.array(v.grad)}")
+                    out.append(f"     {derivative(L, v.name, 'text')} = {fmt.array(v.grad)}")
         return "\n".join(line for line in out if line is not None).replace("\n\n\n", "\n\n").strip("\n") + "\n"
 
     def _rows(self):
@@ -179,12 +179,15 @@ class Explanation:
             return draw(scene, summary_frame(self, frames))
         return draw(scene, frames[step], frames=frames)
 
+    def to_png(self, step=None, dpi=150):
+        """figure(step) as PNG bytes."""
+        buf = io.BytesIO()
+        self.figure(step).savefig(buf, format="png", dpi=dpi, facecolor="white")
+        return buf.getvalue()
+
     def save_png(self, path, step=None, dpi=150):
         """Write figure(step) as a PNG (atomically)."""
-        fig = self.figure(step)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-        write_atomic(path, buf.getvalue())
+        write_atomic(path, self.to_png(step, dpi))
 
     def png_frames(self, dpi=100):
         """The animation as PNG bytes, one per step."""
@@ -227,27 +230,23 @@ class Explanation:
         if gif is not None:
             write_atomic(gif, data)
 
-    def save_all(self, folder, stem, formats=("txt", "tex", "md", "png", "html", "gif")):
-        """Write stem.txt (text), stem.tex (LaTeX), stem.md (Markdown), stem.png (figure), stem.html and
-        stem.gif (animation) into `folder` (created if missing), each atomically; returns the paths."""
+    def save_all(self, folder, stem, formats=None):
+        """Write stem.<suffix> into `folder` (created if missing) for each of `formats`, each atomically;
+        returns the paths. The formats are those of bibun.explain.formats, all of them by default: txt
+        (text), tex (LaTeX), md (Markdown), html and gif (the animation, drawn once for both), png (the
+        figure)."""
         import os
-        writers = {"txt": lambda p: write_atomic(p, self.text().encode("utf-8")),
-                   "tex": lambda p: write_atomic(p, self.latex().encode("utf-8")),
-                   "md": lambda p: write_atomic(p, self.markdown().encode("utf-8")),
-                   "png": self.save_png, "html": None, "gif": None}
-        unknown = [f for f in formats if f not in writers]
-        if unknown:
-            raise ValueError(f"unknown format {', '.join(unknown)}: choose from {', '.join(writers)}")
-        if any(f in formats for f in ("png", "html", "gif")):
+        from . import formats as registry
+        chosen = registry.lookup(registry.names() if formats is None else formats)
+        if any(f.draws for f in chosen):
             self.drawable()
         os.makedirs(folder, exist_ok=True)
-        path = {ext: os.path.join(folder, f"{stem}.{ext}") for ext in formats}
-        for ext in formats:
-            if writers[ext] is not None:
-                writers[ext](path[ext])
-        if "html" in formats or "gif" in formats:
-            self.save_animation(html=path.get("html"), gif=path.get("gif"))
-        return [path[ext] for ext in formats]
+        drawing = registry.Drawing(self, chosen)
+        paths = []
+        for f in chosen:
+            paths.append(os.path.join(folder, f"{stem}.{f.suffix}"))
+            write_atomic(paths[-1], f.render(self, drawing))
+        return paths
 
     def _repr_html_(self):
         try:

@@ -19,7 +19,7 @@ from ..ops._xp import RAW
 from ._names import Name, greek_names, user_name
 from .expand import EXPANSIONS
 from .steps import BackwardStep, ForwardStep, Var
-from . import _format as F
+from . import _format as fmt
 from ._optext import label as op_label
 
 
@@ -264,17 +264,7 @@ def build(records, root, leaf_names, labels, output=None, names=None, fold=True,
     by_out = {id(r[3]): k for k, r in enumerate(records)}
     if id(root) not in by_out:
         raise ValueError("explain: the result was not computed by any operation (it is an input or a constant)")
-    # keep the records the root depends on
-    need, stack = set(), [by_out[id(root)]]
-    while stack:
-        k = stack.pop()
-        if k in need:
-            continue
-        need.add(k)
-        for x in records[k][1]:
-            if isinstance(x, Tensor) and id(x) in by_out:
-                stack.append(by_out[id(x)])
-    kept = [k for k in range(len(records)) if k in need]
+    kept = _needed(records, by_out, root, Tensor)
 
     # variables: leaves and constants first, in the order they are met
     vars_, var_of = [], {}
@@ -288,7 +278,7 @@ def build(records, root, leaf_names, labels, output=None, names=None, fold=True,
 
     def leaf_var(x):
         if not isinstance(x, Tensor):
-            return new_var(Name(F.num(x), F.num(x)), "number", np.asarray(x, dtype=float))
+            return new_var(Name(fmt.num(x), fmt.num(x)), "number", np.asarray(x, dtype=float))
         if id(x) in var_of:
             return var_of[id(x)]
         if id(x) in leaf_names:
@@ -298,11 +288,11 @@ def build(records, root, leaf_names, labels, output=None, names=None, fold=True,
             nm = next(n for n in auto_leaf if n not in taken)
             v = new_var(user_name(nm), "input", x._data, True)
         elif x._data.size == 1:
-            s = F.num(x._data.reshape(()))
+            s = fmt.num(x._data.reshape(()))
             v = new_var(Name(s, s), "number", x._data)
             return v
         else:
-            s_text, s_tex = F.array(x._data, "text"), F.array(x._data, "math")
+            s_text, s_tex = fmt.array(x._data, "text"), fmt.array(x._data, "math")
             v = new_var(Name(s_tex, s_text), "const", x._data)
         var_of[id(x)] = v
         return v
@@ -332,6 +322,20 @@ def build(records, root, leaf_names, labels, output=None, names=None, fold=True,
 
     backward = _backward(root, root_var, forward, records, kept, var_of, vars_)
     return Explanation(vars_, forward, backward, root_var, source=source, fold=fold)
+
+
+def _needed(records, by_out, root, Tensor):
+    """Indices of the records the root depends on, in the order they ran."""
+    need, stack = set(), [by_out[id(root)]]
+    while stack:
+        k = stack.pop()
+        if k in need:
+            continue
+        need.add(k)
+        for x in records[k][1]:
+            if isinstance(x, Tensor) and id(x) in by_out:
+                stack.append(by_out[id(x)])
+    return [k for k in range(len(records)) if k in need]
 
 
 def _name_intermediates(forward, root_var, records, kept, labels, output, names, taken, vars_):

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from . import _format as F
+from . import _format as fmt
 from ._names import derivative, partial_of
 from ._optext import Arg, fill, form, vjp_form
 
@@ -36,13 +36,13 @@ class Var:
         return self.step is None
 
     def value_str(self, style="text"):
-        return F.array(self.value, "tex" if style == "tex" else ("math" if style == "math" else "text"))
+        return fmt.array(self.value, "tex" if style == "tex" else ("math" if style == "math" else "text"))
 
     def arg(self, style, values=False):
         """This var as a template argument: its name, or its value."""
         if values or self.kind == "number":
             s = self.value_str(style)
-            neg = F.scalar_like(self.value) and s.startswith("-")
+            neg = fmt.scalar_like(self.value) and s.startswith("-")
             return Arg(s, s, negative=neg)
         return Arg(self.name.tex, self.name.text)
 
@@ -68,6 +68,11 @@ def _times(a, b, style, arrays=False):
     if b.startswith("-"):
         b = f"({b})"
     return a + op + b
+
+
+def _dot(style):
+    """The product of two derivatives written side by side: ∂y/∂α · ∂α/∂a."""
+    return " · " if style == "text" else " "
 
 
 def _dollars(s):
@@ -118,7 +123,7 @@ _PH = re.compile(r"@out|@(\d+)")
 def _fill_local(template, step, style, values):
     """Put the inputs' (and output's) names or values into an op table local-derivative template."""
     if style == "text":
-        template = F.tex_to_text(template)
+        template = fmt.tex_to_text(template)
     whole = _PH.fullmatch(template.strip()) is not None
 
     def one(m):
@@ -163,7 +168,7 @@ class BackwardStep:
 
     # -- pieces -----------------------------------------------------------------------------------
     def _v(self, a, style):
-        return F.array(a, "tex" if style == "tex" else ("math" if style == "math" else "text"))
+        return fmt.array(a, "tex" if style == "tex" else ("math" if style == "math" else "text"))
 
     def local_formula(self, style="text", values=False):
         """The local derivative ∂(output)/∂(input) as the op table writes it, over names or values."""
@@ -187,9 +192,7 @@ class BackwardStep:
             return None
         t = self._with_n(vf[0] if style != "text" else vf[1])
         g = self._v(self.upstream, style) if values else derivative(self.root.name, node.out.name, _T(style))
-        if values and F.scalar_like(self.upstream) and g.startswith("-") and style != "text":
-            g = f"({g})"
-        elif values and F.scalar_like(self.upstream) and g.startswith("-"):
+        if values and fmt.scalar_like(self.upstream) and g.startswith("-"):
             g = f"({g})"
         if not values:                # (∂L/∂z)ᵀ, not ∂L/∂zᵀ
             g = f"({g})" if re.search(r"@g(\^|ᵀ)", t) else g
@@ -210,6 +213,24 @@ class BackwardStep:
         return d
 
     # -- formulas -------------------------------------------------------------------------------------
+    def _chain(self, style):
+        """∂L/∂Z · ∂Z/∂X: the chain rule over names (Z the op's output, X this input)."""
+        T, Z = _T(style), self.node.out.name
+        return derivative(self.root.name, Z, T) + _dot(style) + derivative(Z, self.input.name, T)
+
+    def _d_of(self, style):
+        """∂/∂X (the op's expression): the local derivative before it is worked out."""
+        return partial_of(self.input.name, _T(style)) + "(" + self.node.expr(style) + ")"
+
+    def _on_arrays(self):
+        """The chain-rule product is elementwise over arrays (⊙), not a product of numbers (×)."""
+        return not (fmt.scalar_like(self.upstream) and fmt.scalar_like(self.local))
+
+    def _at_root(self, style):
+        """The local derivative worked out, for an op whose output is the root: ∂L/∂X is it."""
+        return [self._dl_dx(style), self._d_of(style), self.local_formula(style), self.local_formula(style, True),
+                self._v(self.grad, style)]
+
     def lines(self, style="text"):
         """The step as the chapter's captions write it: the local derivative, then the chain-rule product
         (one line when the op's output is the root itself), then the sum over paths where one applies."""
@@ -219,28 +240,23 @@ class BackwardStep:
             return [_eq([derivative(L, L, T), self._v(self.grad, style)], style)]
         node = self.node
         Z = node.out.name
-        at_root = node.out is self.root
         out = []
         grad = self._v(self.grad, style)
         summed = (", summed to the shape of " + (X.text if style == "text" else X.tex)) if self.summed else ""
-        if self.elementwise:
-            d_of = partial_of(X, T) + ("(" + node.expr(style) + ")")
-            loc = [d_of, self.local_formula(style), self.local_formula(style, True), self._v(self.local, style)]
-            if at_root:
-                out.append(_eq([self._dl_dx(style)] + loc[:3] + [grad], style) + summed)
-            else:
-                out.append(_eq([derivative(Z, X, T)] + loc, style))
-                prod = _times(self._v(self.upstream, style), self._v(self.local, style), style,
-                              arrays=not (F.scalar_like(self.upstream) and F.scalar_like(self.local)))
-                chain = derivative(L, Z, T) + (" · " if style == "text" else " ") + derivative(Z, X, T)
-                out.append(_eq([self._dl_dx(style), chain, prod, grad], style) + summed)
+        if self.elementwise and node.out is self.root:
+            out.append(_eq(self._at_root(style), style) + summed)
+        elif self.elementwise:
+            local = self._v(self.local, style)
+            out.append(_eq([derivative(Z, X, T), self._d_of(style), self.local_formula(style),
+                            self.local_formula(style, True), local], style))
+            prod = _times(self._v(self.upstream, style), local, style, self._on_arrays())
+            out.append(_eq([self._dl_dx(style), self._chain(style), prod, grad], style) + summed)
         else:
             named, vals = self._vjp(style, False), self._vjp(style, True)
             so = " so " if style == "text" else r",\quad "
             zexpr = _eq([Z.text if style == "text" else Z.tex, node.expr(style)], style)
-            if named is None:
-                named = derivative(L, Z, T) + (" · " if style == "text" else " ") + derivative(Z, X, T)
-            out.append(zexpr + ("," if style == "text" else "") + so + _eq([self._dl_dx(style), named], style))
+            out.append(zexpr + ("," if style == "text" else "") + so +
+                       _eq([self._dl_dx(style), self._chain(style) if named is None else named], style))
             out.append(_eq([self._dl_dx(style), vals, grad], style) + summed)
         if self.total is not None:
             out.append(self.total_line(style))
@@ -259,30 +275,20 @@ class BackwardStep:
         """The whole step in one line, as in eq. (8.3):
         ∂y/∂a = ∂y/∂α ∂α/∂a = ∂y/∂α ∂/∂a(a x) = ∂y/∂α × x = 1 × 3 = 3.
         Where `total` is set, `total_line()` adds the sum over the paths."""
-        T = _T(style)
-        L = self.root.name
         if self.is_seed:
             return self.lines(style)[0]
-        node, X, Z = self.node, self.input.name, self.node.out.name
-        grad = self._v(self.grad, style)
-        if self.elementwise:
-            d_of = partial_of(X, T) + "(" + node.expr(style) + ")"
-            if node.out is self.root:
-                parts = [self._dl_dx(style), d_of, self.local_formula(style), self.local_formula(style, True), grad]
-            else:
-                sp = " · " if style == "text" else " "
-                dlz = derivative(L, Z, T)
-                loc = self.local_formula(style)
-                arrays = not (F.scalar_like(self.upstream) and F.scalar_like(self.local))
-                parts = [self._dl_dx(style), dlz + sp + derivative(Z, X, T), dlz + sp + d_of,
-                         _times(dlz, loc, style, arrays) if loc is not None else None,
-                         _times(self._v(self.upstream, style), self.local_formula(style, True) or
-                                self._v(self.local, style), style, arrays),
-                         grad]
-        else:
-            named = self._vjp(style, False)
-            parts = [self._dl_dx(style), named, self._vjp(style, True), grad]
-        return _eq(parts, style)
+        if not self.elementwise:
+            return _eq([self._dl_dx(style), self._vjp(style, False), self._vjp(style, True),
+                        self._v(self.grad, style)], style)
+        if self.node.out is self.root:
+            return _eq(self._at_root(style), style)
+        dlz = derivative(self.root.name, self.node.out.name, _T(style))
+        loc, arrays = self.local_formula(style), self._on_arrays()
+        return _eq([self._dl_dx(style), self._chain(style), dlz + _dot(style) + self._d_of(style),
+                    _times(dlz, loc, style, arrays) if loc is not None else None,
+                    _times(self._v(self.upstream, style), self.local_formula(style, True) or
+                           self._v(self.local, style), style, arrays),
+                    self._v(self.grad, style)], style)
 
     def caption(self):
         return "\n".join(_dollars(s) for s in self.lines("math"))

@@ -8,7 +8,7 @@ bibun; needs matplotlib (Agg, no pyplot) and Pillow (which matplotlib needs anyw
 
 from .animate import frame_images, render_animation, render_frames, save_animation, save_gif, save_html, to_html
 from .graph import draw
-from .layout import Layout, Style, compute_layout, layout
+from ._layout import Layout, Style, compute_layout, layout
 from .scene import MAX_NODES, Edge, Frame, Node, Scene, TooLargeToDraw, validate
 
 __all__ = [

@@ -11,7 +11,7 @@ import uuid
 from .._atomic import write_bytes
 from .gif import GifWriter
 from .frames import frame_pixels
-from .layout import Style
+from ._layout import Style
 from .scene import Frame, Scene
 
 __all__ = ["frame_images", "render_frames", "to_html", "save_html", "save_gif", "render_animation", "save_animation"]

@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .graph import _prepare_axes, draw_frame, draw_static, make_plan
-from .layout import Style
+from ._layout import Style
 from .scene import Frame, Scene
 
 __all__ = ["frame_pixels"]

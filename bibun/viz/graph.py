@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import ArrowStyle, Circle, FancyArrowPatch, Rectangle
 from matplotlib.path import Path
 
-from .layout import Layout, Style, compute_layout, measure, safe_text
+from ._layout import Layout, Style, compute_layout, measure, safe_text
 from .scene import Frame, Scene, check_size
 
 __all__ = ["Plan", "make_plan", "draw", "draw_static", "draw_frame"]
