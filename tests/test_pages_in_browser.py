@@ -16,7 +16,7 @@ if CHROMIUM is None:
     pytest.skip("no chromium on PATH (apt-get install chromium): the pages are not shown in a browser",
                 allow_module_level=True)
 
-from bibun.viz.layout import Style  # noqa: E402
+from bibun.viz import Style  # noqa: E402
 
 WIDTH = 800          # CSS pixels: a projector, or half a laptop screen
 READABLE = 10.0      # CSS pixels: the least em size of text in a figure
