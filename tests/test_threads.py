@@ -206,3 +206,20 @@ def test_explain_inside_detect_anomaly_keeps_the_check():
             with np.errstate(all="ignore"):
                 bibun.explain(lambda a: bibun.log(a - 1), a=1.0)
     assert engine.current_tracer() is None
+
+
+def test_a_thread_that_ends_with_recording_off_leaves_no_trace():
+    """Its entry goes with it: the main thread's fast path is back, and a new thread (which may get the same
+    ident) starts with recording on."""
+    import gc
+    from bibun.autograd import grad_mode
+
+    def leave_it_off():
+        bibun.set_grad_enabled(False)
+
+    _run(leave_it_off)
+    gc.collect()
+    assert grad_mode._off == []
+    seen = []
+    _run(lambda: seen.append(bibun.is_grad_enabled()))
+    assert seen == [True]

@@ -1,34 +1,53 @@
 """Grad mode: whether new operations are recorded for backward, per thread as in PyTorch.
 
-Each thread has its own mode (a new thread starts with it on). The hot path reads one module flag,
-`_enabled`, which is True while no thread has switched recording off; only when some thread has does
-an op look up its own thread's mode. The context managers restore the previous value in `finally`,
-and double as decorators, as PyTorch's do.
+Each thread has its own mode (a new thread starts with it on). The threads that have switched recording
+off are listed in `_off`, which is empty in the common case: the hot path reads one module attribute
+(`if not _off`), and only when some thread has recording off does an op look up its own thread. Only a
+thread itself adds or removes its own entry, with one list operation each (atomic), so no lock is needed.
+The context managers restore the previous value in `finally`, and double as decorators, as PyTorch's do.
 """
 import functools
 import threading
 
-_enabled = True               # True: every thread records (the common case, one read per op)
-_off = 0                      # how many threads have recording off now
-_lock = threading.Lock()
-_here = threading.local()     # .on: this thread's mode, when it was ever set
+_off = []                     # idents of the threads that have recording off now
+_get_ident = threading.get_ident
+_here = threading.local()     # .guard: set once a thread first switches recording off
+_guarded = set()              # the idents whose thread has its guard
+
+
+class _Guard:
+    """Takes its thread off `_off` when the thread ends (its threading.local goes with it), so that a new
+    thread given the same ident starts with recording on."""
+    __slots__ = ("ident",)
+
+    def __init__(self, ident):
+        self.ident = ident
+
+    def __del__(self):
+        _guarded.discard(self.ident)
+        try:
+            _off.remove(self.ident)
+        except ValueError:
+            pass
 
 
 def is_grad_enabled():
     """Whether operations run by this thread are recorded."""
-    return _enabled or getattr(_here, "on", True)
+    return not _off or _get_ident() not in _off
 
 
 def _set(mode):
     """Set this thread's mode; return the previous one."""
-    global _enabled, _off
-    mode = bool(mode)
-    prev = getattr(_here, "on", True)
-    if mode is not prev:
-        _here.on = mode
-        with _lock:
-            _off += -1 if mode else 1
-            _enabled = _off == 0
+    ident = _get_ident()
+    prev = not _off or ident not in _off
+    if mode:
+        if not prev:
+            _off.remove(ident)
+    elif prev:
+        if ident not in _guarded:
+            _here.guard = _Guard(ident)
+            _guarded.add(ident)
+        _off.append(ident)
     return prev
 
 

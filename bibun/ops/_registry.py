@@ -129,7 +129,7 @@ def apply(op, inputs, datas, params=None, needs=None):
     t = _new(Tensor)
     t._data = out
     t._grad = None
-    if grad_mode._enabled or grad_mode.is_grad_enabled():
+    if not grad_mode._off or grad_mode.is_grad_enabled():
         t._version = 0
         if needs is None:
             needs = tuple([type(x) in _TENSOR_TYPES and x.requires_grad for x in inputs])
