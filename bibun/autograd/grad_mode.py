@@ -18,15 +18,16 @@ _guarded = set()              # the idents whose thread has its guard
 class _Guard:
     """Takes its thread off `_off` when the thread ends (its threading.local goes with it), so that a new
     thread given the same ident starts with recording on."""
-    __slots__ = ("ident",)
+    __slots__ = ("ident", "off", "guarded")
 
     def __init__(self, ident):
-        self.ident = ident
+        # the lists themselves, not the module's names for them: at interpreter exit those may be gone first
+        self.ident, self.off, self.guarded = ident, _off, _guarded
 
     def __del__(self):
-        _guarded.discard(self.ident)
+        self.guarded.discard(self.ident)
         try:
-            _off.remove(self.ident)
+            self.off.remove(self.ident)
         except ValueError:
             pass
 
