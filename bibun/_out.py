@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from . import _tensor_messages as _msg
 from ._tensor import Tensor
 from .autograd import grad_mode
 
@@ -43,8 +44,8 @@ def with_out(f, name):
 
 def write(out, value, name):
     if not np.can_cast(value.dtype, out._data.dtype, casting="same_kind"):
-        raise RuntimeError(f"{name}(): result type {Tensor._wrap(value).dtype} can't be cast to the desired "
-                           f"output type {out.dtype}")
+        raise RuntimeError(f"{name}(): " + _msg.cannot_store(Tensor._wrap(value).dtype, out.dtype, "out=",
+                                                             f"`c = bibun.{name}(...)`"))
     if value.shape == out._data.shape:
         np.copyto(out._data, value, casting="same_kind")
     else:

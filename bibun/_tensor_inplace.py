@@ -25,20 +25,18 @@ class InPlace:
 
     def __setitem__(self, key, value):
         key = self._index(key)
-        if grad_mode.is_grad_enabled() and (self.requires_grad or (isinstance(value, InPlace) and value.requires_grad)):
+        if self._records((value,)):
             self._check_inplace("[...] =", key)
             if not isinstance(value, InPlace):          # a constant: no gradient flows where it lands
                 value = self._wrap(np.asarray(value, dtype=self._data.dtype))
             keep = np.ones(self._data.shape, dtype=self._data.dtype)
             keep[key] = 0
-            before = self._alias()
             put = S.scatter_add(S.broadcast_to(value, shape=self._data[key].shape), shape=self._data.shape, key=key)
-            self._rebase(before, before * self._wrap(keep) + put, "[...] =")
+            self._record(lambda before: before * self._wrap(keep) + put, "[...] =")
             return
         self._check_inplace("[...] =")
         self._data[key] = value._data if isinstance(value, InPlace) else value
         self._changed("[...] =")
-
 
     # -- in place ------------------------------------------------------------------------------------
     def _check_inplace(self, what, key=None):
@@ -73,23 +71,38 @@ class InPlace:
         self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
         return self
 
+    def _records(self, others):
+        """Whether an in-place change of this tensor with `others` is recorded (grad mode, and a tensor that
+        requires grad among them): then it is an out-of-place op whose result the tensor becomes."""
+        return grad_mode.is_grad_enabled() and (self.requires_grad or any(
+            isinstance(o, InPlace) and o.requires_grad for o in others))
+
+    def _record(self, compute, what, *args, **kwargs):
+        """The recorded form of an in-place change: compute(self as it was, ...) becomes this tensor."""
+        before = self._alias()
+        new = compute(before, *args, **kwargs)
+        self._fits(new._data.shape)
+        return self._rebase(before, new, what)
+
+    def _fits(self, shape):
+        if tuple(shape) != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(shape)}")
+
     def _inplace(self, op, other, what):
+        """+=, add_ and their kin: outside grad mode one NumPy ufunc writes into the array itself."""
         self._check_inplace(what)
+        if self._records((other,)):
+            return self._record(op, what, other)
         o = other._data if isinstance(other, InPlace) else other
-        if grad_mode.is_grad_enabled() and (self.requires_grad or (isinstance(other, InPlace) and other.requires_grad)):
-            before = self._alias()
-            return self._rebase(before, op(before, other), what)
-        if isinstance(o, np.ndarray) and np.broadcast_shapes(o.shape, self._data.shape) != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
-                               f"{list(np.broadcast_shapes(o.shape, self._data.shape))}")
         d = self._data
+        if isinstance(o, np.ndarray):
+            self._fits(np.broadcast_shapes(o.shape, d.shape))
         if d.dtype.kind in "biu" and (op is E.div or _is_float(o) or d.dtype.kind == "b" and not (
                 (type(o) is bool or isinstance(o, np.ndarray) and o.dtype.kind == "b") and op in (E.add, E.mul))):
             kind = "Float" if op is E.div or _is_float(o) else "Long"
-            raise RuntimeError(f"result type {kind} can't be cast to the desired output type "
-                               f"{_INT_NAMES.get(d.dtype.name, d.dtype.name)}: `{what}` "
-                               f"cannot store its result in this {d.dtype} tensor. Write it out of place "
-                               f"(`t = t {_OP_SIGN.get(what, '/')} ...`), or make the tensor float first (`t = t.float()`)")
+            raise RuntimeError(_msg.cannot_store(kind, _INT_NAMES.get(d.dtype.name, d.dtype.name), what,
+                                                 f"`t = t {_OP_SIGN.get(what, '/')} ...`"))
         _INPLACE[op](d, o, out=d, casting="unsafe")
         self._changed(what)
         return self

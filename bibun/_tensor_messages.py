@@ -66,3 +66,10 @@ def implicit_numpy(t):
             f"no gradient could flow back through it. Fix: inside a computation you want to differentiate, use "
             f"bibun's functions or the tensor's methods (or `import bibun.numpy as np`, which records them); to "
             f"look at the values (printing, plotting), use {name}.detach().numpy().")
+
+
+def cannot_store(result, target, what, out_of_place):
+    """PyTorch's casting error for an in-place change (or out=) whose result type the tensor cannot hold."""
+    return (f"result type {result} can't be cast to the desired output type {target}: `{what}` cannot store its "
+            f"result in this tensor. Write it out of place ({out_of_place}), or convert the tensor first "
+            f"(`t = t.float()`)")

@@ -8,13 +8,8 @@ the old value refuses to backpropagate through it, as PyTorch does.
 """
 import numpy as np
 
+from . import _tensor_messages as _msg
 from ._tensor import Tensor, _axes
-from .autograd import grad_mode
-
-
-def _needs_graph(self, args):
-    return grad_mode.is_grad_enabled() and (self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad
-                                                             for a in args))
 
 
 def _elementwise_inplace(name, compute):
@@ -23,30 +18,18 @@ def _elementwise_inplace(name, compute):
 
     def method(self, *args, **kwargs):
         self._check_inplace(what)
-        if _needs_graph(self, tuple(args) + tuple(kwargs.values())):
-            before = self._alias()
-            new = compute(before, *args, **kwargs)
-            _same_shape(self, new)
-            return self._rebase(before, new, what)
+        if self._records(tuple(args) + tuple(kwargs.values())):
+            return self._record(compute, what, *args, **kwargs)
         new = compute(Tensor._wrap(self._data), *args, **kwargs)
-        _same_shape(self, new)
-        try:
-            np.copyto(self._data, new._data, casting="same_kind")
-        except TypeError:
-            raise RuntimeError(f"{what}: result type {new.dtype} can't be cast to the desired output type "
-                               f"{self.dtype}; convert first (x = x.float()) or use the out-of-place "
-                               f"{name}()") from None
+        self._fits(new._data.shape)
+        if not np.can_cast(new._data.dtype, self._data.dtype, casting="same_kind"):
+            raise RuntimeError(_msg.cannot_store(new.dtype, self.dtype, what, f"`t = t.{name}(...)`"))
+        np.copyto(self._data, new._data, casting="same_kind")
         self._changed(what)
         return self
     method.__name__ = what
     method.__doc__ = f"In place: self = self.{name}(...), returning self."
     return method
-
-
-def _same_shape(self, new):
-    if new._data.shape != self._data.shape:
-        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
-                           f"{list(new._data.shape)}")
 
 
 def _shape_inplace(name, compute):
@@ -55,8 +38,8 @@ def _shape_inplace(name, compute):
 
     def method(self, *args):
         self._check_inplace(what)
-        if grad_mode.is_grad_enabled() and self.requires_grad:
-            before = self._alias()
+        if self._records(()):
+            before = self._alias()                  # the shape changes: no _fits check
             return self._rebase(before, compute(before, *args), what)
         self._data = compute(Tensor._wrap(self._data), *args)._data
         self._changed(what)
