@@ -6,6 +6,8 @@
     loss.backward()
     print(w.grad)          # tensor([-0.3775,  0.3775])
 """
+from ._memory import keep_freed_memory as _keep_freed_memory
+_keep_freed_memory()       # before the first array: see bibun/_memory.py
 from ._dtype import (dtype, float32, float64, float16, int64, int32, int16, int8, uint8,
                      bool_ as bool)
 from ._dtype import float32 as float, float64 as double, float16 as half, int64 as long, int32 as int
