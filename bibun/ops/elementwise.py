@@ -47,7 +47,7 @@ def _clamp_grad(xp, g, out, a, min=None, max=None):
     return g
 
 
-# below these, e^-a overflows; sigma(a) there is under the smallest normal number anyway
+# below these, e^-a overflows (so it is not computed there, and no overflow warning is raised)
 _SIGMOID_FLOOR = {np.dtype(np.float16): -11.0, np.dtype(np.float32): -88.0, np.dtype(np.float64): -708.0}
 
 
@@ -55,12 +55,17 @@ def _sigmoid(a):
     # 1 / (1 + e^-a), exact at both ends (no 0.5 + 0.5 tanh cancellation), no overflow warnings
     if a.dtype.kind != "f":
         a = a.astype(np.float32)
+    floor = _SIGMOID_FLOOR[a.dtype]
     x = np.empty(a.shape, a.dtype)                    # an array even for 0-d input: out= needs one
-    np.maximum(a, _SIGMOID_FLOOR[a.dtype], out=x)
+    np.maximum(a, floor, out=x)
     np.negative(x, out=x)
     np.exp(x, out=x)
     x += 1
-    return np.reciprocal(x, out=x)
+    np.reciprocal(x, out=x)
+    if a.size and np.fmin.reduce(a, axis=None) < floor:   # there sigma(a) = e^a to the last bit (1 + e^a is 1),
+        low = a < floor                               # down to the subnormals and 0, as log(sigma) needs
+        x[low] = np.exp(a[low])
+    return x
 
 
 _F64 = np.dtype(np.float64)
