@@ -123,6 +123,11 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            keys = list(state_dict)[:3] if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"optimizer.load_state_dict needs what optimizer.state_dict() returned (a dict with "
+                             f"'state' and 'param_groups'), got {keys}: a model's weights go to "
+                             f"model.load_state_dict instead")
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
                 len(a["params"]) != len(b["params"]) for a, b in zip(groups, self.param_groups)):
@@ -132,14 +137,19 @@ class Optimizer:
         for saved, g in zip(groups, self.param_groups):
             for i, p in zip(saved["params"], g["params"]):
                 by_index[i] = p
-            for k, v in saved.items():
-                if k != "params":
-                    g[k] = v
-        self.state = {}
+        state = {}
         for i, st in state_dict["state"].items():
             p = by_index[int(i)]
-            self.state[p] = {k: (v._data.astype(p._data.dtype, copy=True) if isinstance(v, Tensor) else copy.copy(v))
-                             for k, v in st.items()}
+            for k, v in st.items():     # buffers (momentum, moments) have their parameter's shape
+                if isinstance(v, Tensor) and v._data.ndim and v._data.shape != p._data.shape:
+                    raise ValueError(f"loaded optimizer state '{k}' of parameter {i} has shape "
+                                     f"{tuple(v._data.shape)}, but that parameter has shape {tuple(p._data.shape)}: "
+                                     f"the state was saved for a different model; nothing was loaded")
+            state[p] = {k: (v._data.astype(p._data.dtype, copy=True) if isinstance(v, Tensor) else copy.copy(v))
+                        for k, v in st.items()}
+        for saved, g in zip(groups, self.param_groups):     # checked: now change the optimizer
+            g.update((k, v) for k, v in saved.items() if k != "params")
+        self.state = state
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
