@@ -79,8 +79,11 @@ class LoadError(RuntimeError):
     """A file that is not a readable bibun checkpoint (one line: which file, and what is wrong)."""
 
 
-def load(f, map_location=None, weights_only=True):
-    """Load what `save` wrote. Refuses pickles, truncated, corrupted or crafted files with a LoadError."""
+def load(f, map_location=None, weights_only=True, torch_reader=None):
+    """Load what `save` wrote. Refuses pickles, truncated, corrupted or crafted files with a LoadError.
+
+    `torch_reader(zipfile, size)`, when given, reads a file in PyTorch's layout (torch.save of a state dict)
+    into name -> array, raising an exception that says what is wrong (bibun.interop.torch_file)."""
     name = _display_name(f)
     src, size, owned = _source(f, name)    # a missing file raises FileNotFoundError, as open() does
     try:
@@ -88,6 +91,8 @@ def load(f, map_location=None, weights_only=True):
         with zf:
             archive = _Archive(zf, name, size)
             if _MANIFEST + ".npy" not in archive.members:
+                if torch_reader is not None and _is_torch(archive.members):
+                    return _torch_state_dict(torch_reader, zf, name, size)
                 raise LoadError(_no_manifest(name, archive.members))
             raw = archive.read(_MANIFEST, limit=_MAX_MANIFEST)
             if raw.dtype != np.uint8 or raw.ndim != 1:
@@ -183,6 +188,18 @@ def _not_a_zip(name, head, e):
     if head.startswith(b"PK"):
         return f"{name} is truncated or corrupted: its zip structure is broken ({one_line(e)})"
     return f"{name} is not a bibun checkpoint (not a zip archive; bibun.save writes .npz files)"
+
+
+def _is_torch(members):
+    return any(n.endswith("/data.pkl") and n.count("/") == 1 for n in members)
+
+
+def _torch_state_dict(reader, zf, name, size):
+    try:
+        arrays = reader(zf, size)
+    except Exception as e:
+        raise LoadError(f"{name} (a PyTorch checkpoint) was refused: {one_line(e)}") from None
+    return collections.OrderedDict((k, Tensor._wrap(a)) for k, a in arrays.items())
 
 
 def _no_manifest(name, members):
