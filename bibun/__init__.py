@@ -45,8 +45,7 @@ def load(f, map_location=None, weights_only=True):
     """Load what bibun.save wrote, or a state dict saved by torch.save (read without running its pickle:
     only tensors and OrderedDicts are admitted); refuses anything else and damaged files."""
     from ._serialize import load as _load
-    from .interop.torch_file import read_state_dict
-    return _load(f, map_location, weights_only, torch_reader=read_state_dict)
+    return _load(f, map_location, weights_only)
 
 
 def is_tensor(obj):

@@ -4,7 +4,8 @@ A file can hold a Tensor, or dicts / lists / tuples of Tensors, numbers, strings
 state_dict, an optimizer's state). Saving writes a temporary file next to the target and renames it, so an
 interrupted save leaves the old file intact.
 
-Loading treats the file as untrusted: it executes nothing (no pickle, ever), reads only regular files
+Loading treats the file as untrusted: it executes nothing (bibun's files hold no pickle; a torch.save state dict's
+pickle is read by interop/torch_file.py, which admits tensors and OrderedDicts and calls nothing), reads only regular files
 (never a device, a pipe or a folder), reads each array's .npy header itself and checks it against the
 bytes really there before allocating anything (no object arrays, no dtypes bibun has no tensor for, no
 shape that claims more bytes than the file holds, no members together larger than the file: whatever it
@@ -79,11 +80,10 @@ class LoadError(RuntimeError):
     """A file that is not a readable bibun checkpoint (one line: which file, and what is wrong)."""
 
 
-def load(f, map_location=None, weights_only=True, torch_reader=None):
-    """Load what `save` wrote. Refuses pickles, truncated, corrupted or crafted files with a LoadError.
-
-    `torch_reader(zipfile, size)`, when given, reads a file in PyTorch's layout (torch.save of a state dict)
-    into name -> array, raising an exception that says what is wrong (bibun.interop.torch_file)."""
+def load(f, map_location=None, weights_only=True):
+    """Load what `save` wrote, or a state dict that torch.save wrote (read by interop/torch_file.py, which
+    admits tensors and OrderedDicts only). Refuses other pickles, truncated, corrupted or crafted files with
+    a LoadError."""
     name = _display_name(f)
     src, size, owned = _source(f, name)    # a missing file raises FileNotFoundError, as open() does
     try:
@@ -91,8 +91,8 @@ def load(f, map_location=None, weights_only=True, torch_reader=None):
         with zf:
             archive = _Archive(zf, name, size)
             if _MANIFEST + ".npy" not in archive.members:
-                if torch_reader is not None and _is_torch(archive.members):
-                    return _torch_state_dict(torch_reader, zf, name, size)
+                if _is_torch(archive.members):
+                    return _torch_state_dict(zf, name, size)
                 raise LoadError(_no_manifest(name, archive.members))
             raw = archive.read(_MANIFEST, limit=_MAX_MANIFEST)
             if raw.dtype != np.uint8 or raw.ndim != 1:
@@ -194,9 +194,10 @@ def _is_torch(members):
     return any(n.endswith("/data.pkl") and n.count("/") == 1 for n in members)
 
 
-def _torch_state_dict(reader, zf, name, size):
+def _torch_state_dict(zf, name, size):
+    from .interop.torch_file import read_state_dict
     try:
-        arrays = reader(zf, size)
+        arrays = read_state_dict(zf, size)
     except Exception as e:
         raise LoadError(f"{name} (a PyTorch checkpoint) was refused: {one_line(e)}") from None
     return collections.OrderedDict((k, Tensor._wrap(a)) for k, a in arrays.items())

@@ -94,9 +94,9 @@ def _emit(b, step, args, dtype):
         d = b.node("Sub", args)
         return _reduced(b, b.node("Mul", [d, d]), p.get("reduction", "mean"))
     if op == "binary_cross_entropy_with_logits" and p.get("pos_weight") is None:
-        z, y = args                      # softplus(z) - z y = relu(z) - z y + softplus(-|z|)
-        l = b.node("Add", [b.node("Sub", [b.node("Relu", [z]), b.node("Mul", [z, y])]),
-                           b.node("Softplus", [b.node("Neg", [b.node("Abs", [z])])])])
+        z, y = args                      # softplus(z) - z y = relu(z) - z y + log(1 + e^-|z|), no overflow
+        tail = b.node("Log", [b.node("Add", [b.const(1, dtype), b.node("Exp", [b.node("Neg", [b.node("Abs", [z])])])])])
+        l = b.node("Add", [b.node("Sub", [b.node("Relu", [z]), b.node("Mul", [z, y])]), tail])
         return _reduced(b, l, p.get("reduction", "mean"))
     if op == "binary_cross_entropy":
         x, y = args                      # -(y max(log p, -100) + (1 - y) max(log(1 - p), -100))
