@@ -44,7 +44,8 @@ def save(obj, f):
 
 
 def load(f, map_location=None, weights_only=True):
-    """Load what bibun.save wrote; refuses pickles and damaged files."""
+    """Load what bibun.save wrote, or a state dict saved by torch.save (read without running its pickle:
+    only tensors and OrderedDicts are admitted); refuses anything else and damaged files."""
     from ._serialize import load as _load
     return _load(f, map_location, weights_only)
 
@@ -90,7 +91,7 @@ def __getattr__(name):
     # the layers above the core load on first use, so `import bibun` needs NumPy alone:
     # bibun.explain(...) explains a computation, bibun.viz draws, bibun.workbench trains and reports,
     # bibun.datasets loads data
-    if name in ("explain", "viz", "workbench", "datasets"):
+    if name in ("explain", "viz", "workbench", "datasets", "interop"):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'bibun' has no attribute {name!r}")

@@ -4,7 +4,8 @@ A file can hold a Tensor, or dicts / lists / tuples of Tensors, numbers, strings
 state_dict, an optimizer's state). Saving writes a temporary file next to the target and renames it, so an
 interrupted save leaves the old file intact.
 
-Loading treats the file as untrusted: it executes nothing (no pickle, ever), reads only regular files
+Loading treats the file as untrusted: it executes nothing (bibun's files hold no pickle; a torch.save state dict's
+pickle is read by interop/torch_file.py, which admits tensors and OrderedDicts and calls nothing), reads only regular files
 (never a device, a pipe or a folder), reads each array's .npy header itself and checks it against the
 bytes really there before allocating anything (no object arrays, no dtypes bibun has no tensor for, no
 shape that claims more bytes than the file holds, no members together larger than the file: whatever it
@@ -80,7 +81,9 @@ class LoadError(RuntimeError):
 
 
 def load(f, map_location=None, weights_only=True):
-    """Load what `save` wrote. Refuses pickles, truncated, corrupted or crafted files with a LoadError."""
+    """Load what `save` wrote, or a state dict that torch.save wrote (read by interop/torch_file.py, which
+    admits tensors and OrderedDicts only). Refuses other pickles, truncated, corrupted or crafted files with
+    a LoadError."""
     name = _display_name(f)
     src, size, owned = _source(f, name)    # a missing file raises FileNotFoundError, as open() does
     try:
@@ -88,6 +91,8 @@ def load(f, map_location=None, weights_only=True):
         with zf:
             archive = _Archive(zf, name, size)
             if _MANIFEST + ".npy" not in archive.members:
+                if _is_torch(archive.members):
+                    return _torch_state_dict(zf, name, size)
                 raise LoadError(_no_manifest(name, archive.members))
             raw = archive.read(_MANIFEST, limit=_MAX_MANIFEST)
             if raw.dtype != np.uint8 or raw.ndim != 1:
@@ -183,6 +188,19 @@ def _not_a_zip(name, head, e):
     if head.startswith(b"PK"):
         return f"{name} is truncated or corrupted: its zip structure is broken ({one_line(e)})"
     return f"{name} is not a bibun checkpoint (not a zip archive; bibun.save writes .npz files)"
+
+
+def _is_torch(members):
+    return any(n.endswith("/data.pkl") and n.count("/") == 1 for n in members)
+
+
+def _torch_state_dict(zf, name, size):
+    from .interop.torch_file import read_state_dict
+    try:
+        arrays = read_state_dict(zf, size)
+    except Exception as e:
+        raise LoadError(f"{name} (a PyTorch checkpoint) was refused: {one_line(e)}") from None
+    return collections.OrderedDict((k, Tensor._wrap(a)) for k, a in arrays.items())
 
 
 def _no_manifest(name, members):

@@ -1,4 +1,4 @@
-"""The `bibun` command: explain, train, compare, tour. Each subcommand lives with the layer it runs
+"""The `bibun` command: explain, train, compare, tour, export. Each subcommand lives with the layer it runs
 (bibun/explain/cli.py, bibun/workbench/cli_train.py, bibun/workbench/cli_compare.py, bibun/tour.py) and
 imports its heavy parts only when it runs, so `bibun explain` never pays for scikit-learn and `bibun train`
 never for the figure code."""
@@ -14,6 +14,7 @@ COMMANDS = {
     "train": ("bibun.workbench.cli_train", "train and evaluate a classifier, write a report"),
     "compare": ("bibun.workbench.cli_compare", "put finished runs side by side in one report"),
     "tour": ("bibun.tour", "run the whole chapter and write tour/index.html"),
+    "export": ("bibun.workbench.cli_export", "write a finished run's model for PyTorch (model.pt, model.py) or ONNX"),
 }
 
 

@@ -27,10 +27,12 @@ LAYERS = [
     # build on the Tensor: they are front ends, attached to bibun.autograd by the package root
     ("front ends", ["", "_tensor_methods", "_out", "func", "numpy", "nn", "optim", "utils",
                     "linalg", "cuda", "backends", "accelerator", "extend", "autograd.function",
-                    "autograd.functional", "jit", "tf", "jax", "interop"]),
+                    "autograd.functional", "jit", "tf", "jax"]),
+    ("PyTorch's file format", ["interop.torch_file"]),     # NumPy alone: bibun.load reads torch.save files
     ("saving", ["_serialize"]),         # bibun.save / load: tensors and nn's Parameters
     ("drawing", ["viz"]),
     ("teaching and data", ["explain", "datasets"]),
+    ("interop", ["interop"]),           # to and from PyTorch and ONNX: the layers, the recorded forward
     ("workbench", ["workbench"]),
     ("tour", ["tour"]),
     ("command line", ["cli"]),
