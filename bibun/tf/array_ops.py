@@ -26,7 +26,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     if transpose_b:
         y = y.mT
     if x.shape[-1] != y.shape[-2]:
-        raise InvalidArgumentError(f"Matrix size-incompatible: In[0]: {list(x.shape)}, In[1]: {list(y.shape)} "
+        raise InvalidArgumentError(f"Matrix size-incompatible: In[0]: [{','.join(map(str, x.shape))}], "
+                                   f"In[1]: [{','.join(map(str, y.shape))}] "
                                    f"[Op:MatMul]: the first's last axis ({x.shape[-1]}) must equal the second's "
                                    f"second-to-last ({y.shape[-2]}); transpose_b=True may be what you meant")
     return wrap(_b.matmul(x, y))
