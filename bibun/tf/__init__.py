@@ -16,7 +16,7 @@ from .dtypes import (DType, as_dtype, float16, float32, float64, int8, int16, in
                      double)
 from .tensor import Tensor, TensorShape
 from ._convert import constant, convert_to_tensor
-from .variable import Variable
+from .variable import Variable, _Unread
 from .tape import GradientTape, UnconnectedGradients
 from . import math, array_ops, nn, random
 from .array_ops import (matmul, tensordot, reshape, transpose, concat, stack, expand_dims, squeeze, identity,
@@ -26,8 +26,8 @@ from .math import (add, subtract, multiply, divide, truediv, pow, negative, maxi
                    reduce_mean, reduce_max, reduce_min, argmax, cast)
 from . import _operators
 
-_operators.install(Tensor, Variable)
-del _operators
+_operators.install(Tensor, Variable, _Unread)
+del _operators, _Unread
 __version__ = "2.21.0"    # the TensorFlow whose surface this follows
 
 # tf.linalg.matmul and tf.math.matmul are tf.matmul

@@ -26,8 +26,8 @@ def np_value(value, dtype=None):
         a = value._array()
     elif isinstance(value, _Engine):
         a = value._data
-    elif isinstance(value, (np.ndarray, np.generic)):
-        a = np.asarray(value)
+    elif isinstance(value, (np.ndarray, np.generic)) or dtype is not None:
+        a = np.asarray(value)              # Python numbers go straight to the dtype asked for: 0.1 as float64 is 0.1
     else:
         a = _python_array(value)
     if a.dtype.kind not in "biuf":
