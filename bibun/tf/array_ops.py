@@ -1,8 +1,8 @@
 """Shapes, products and creation: matmul, tensordot, reshape, transpose, concat, stack, zeros, ones, ..."""
 import numpy as np
 
-import bibun as _b
 from .._tensor import Tensor as _Engine
+from ..ops import linalg as _linalg, shape as _shape
 from . import dtypes
 from ._convert import np_value, operands, unwrap, wrap
 from .errors import InvalidArgumentError
@@ -30,7 +30,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
                                    f"In[1]: [{','.join(map(str, y.shape))}] "
                                    f"[Op:MatMul]: the first's last axis ({x.shape[-1]}) must equal the second's "
                                    f"second-to-last ({y.shape[-2]}); transpose_b=True may be what you meant")
-    return wrap(_b.matmul(x, y))
+    return wrap(x.matmul(y))
 
 
 def tensordot(a, b, axes, name=None):
@@ -53,8 +53,8 @@ def tensordot(a, b, axes, name=None):
             raise InvalidArgumentError(f"tensordot: axis {i} of the first tensor has {x.shape[i]} elements and "
                                        f"axis {j} of the second {y.shape[j]}; the axes summed over must match")
     if x.ndim == 1 and y.ndim == 1 and pair == ((0,), (0,)):
-        return wrap(_b.dot(x, y))
-    return wrap(_b.tensordot(x, y, dims=[list(pair[0]), list(pair[1])]))
+        return wrap(x.dot(y))
+    return wrap(_linalg.tensordot(x, y, axes=pair))
 
 
 def reshape(tensor, shape, name=None):
@@ -82,12 +82,12 @@ def transpose(a, perm=None, conjugate=False, name=None):
 
 def concat(values, axis, name=None):
     ts = operands("ConcatV2", *values)
-    return wrap(_b.cat(ts, dim=int(axis)))
+    return wrap(_shape._cat_function(ts, dim=int(axis)))
 
 
 def stack(values, axis=0, name=None):
     ts = operands("Pack", *values)
-    return wrap(_b.stack(ts, dim=int(axis)))
+    return wrap(_shape._stack_function(ts, dim=int(axis)))
 
 
 def expand_dims(input, axis, name=None):

@@ -2,8 +2,7 @@
 it is given (so a tape or `bibun explain` records what the same PyTorch-surface expression records)."""
 import numpy as np
 
-import bibun as _b
-from .._dtype import from_np as _engine_dtype
+from .._dtype import float64 as _float64, from_np as _engine_dtype
 from .._tensor import Tensor as _Engine
 from ._convert import operands, unwrap, wrap
 from .errors import InvalidArgumentError
@@ -25,14 +24,14 @@ def _unary(fn_name, engine_fn, float_only=True):
     return f
 
 
-log = _unary("log", _b.log)
-exp = _unary("exp", _b.exp)
-sigmoid = _unary("sigmoid", _b.sigmoid)
-tanh = _unary("tanh", _b.tanh)
-sqrt = _unary("sqrt", _b.sqrt)
-log1p = _unary("log1p", _b.log1p)
-square = _unary("square", lambda a: a * a if a._data.dtype.kind != "f" else _b.square(a), float_only=False)
-abs = _unary("abs", _b.abs, float_only=False)  # noqa: A001 (tf.math.abs)
+log = _unary("log", _Engine.log)
+exp = _unary("exp", _Engine.exp)
+sigmoid = _unary("sigmoid", _Engine.sigmoid)
+tanh = _unary("tanh", _Engine.tanh)
+sqrt = _unary("sqrt", _Engine.sqrt)
+log1p = _unary("log1p", _Engine.log1p)
+square = _unary("square", lambda a: a * a if a._data.dtype.kind != "f" else a.square(), float_only=False)
+abs = _unary("abs", _Engine.abs, float_only=False)  # noqa: A001 (tf.math.abs)
 negative = _unary("negative", lambda a: -a, float_only=False)
 
 
@@ -47,7 +46,7 @@ def _binary(fn_name, op, engine_fn):
 
 def _true_divide(a, b):
     if a._data.dtype.kind != "f":          # TensorFlow divides integer tensors in float64
-        a, b = a.to(_b.float64), b.to(_b.float64)
+        a, b = a.to(_float64), b.to(_float64)
     return a / b
 
 
@@ -56,8 +55,8 @@ subtract = _binary("subtract", "Sub", lambda a, b: a - b)
 multiply = _binary("multiply", "Mul", lambda a, b: a * b)
 divide = truediv = _binary("divide", "RealDiv", _true_divide)
 pow = _binary("pow", "Pow", lambda a, b: a ** b)  # noqa: A001 (tf.math.pow)
-maximum = _binary("maximum", "Maximum", _b.maximum)
-minimum = _binary("minimum", "Minimum", _b.minimum)
+maximum = _binary("maximum", "Maximum", _Engine.maximum)
+minimum = _binary("minimum", "Minimum", _Engine.minimum)
 
 
 def _comparison(fn_name, op, np_fn):
@@ -104,10 +103,10 @@ def _int_mean(a, axis=None, keepdims=False):
     return np.trunc(np.mean(a, axis=axis, keepdims=keepdims))
 
 
-reduce_sum = _reduction("reduce_sum", _b.sum, np.sum)
-reduce_mean = _reduction("reduce_mean", _b.mean, _int_mean)
-reduce_max = _reduction("reduce_max", _b.amax, np.max)
-reduce_min = _reduction("reduce_min", _b.amin, np.min)
+reduce_sum = _reduction("reduce_sum", _Engine.sum, np.sum)
+reduce_mean = _reduction("reduce_mean", _Engine.mean, _int_mean)
+reduce_max = _reduction("reduce_max", _Engine.amax, np.max)
+reduce_min = _reduction("reduce_min", _Engine.amin, np.min)
 
 
 def argmax(input, axis=None, output_type=None, name=None):

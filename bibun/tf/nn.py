@@ -1,21 +1,22 @@
 """tf.nn: activations and the two cross-entropies a first classifier uses, on the engine's ops."""
-import bibun as _b
-from ..nn import functional as _F
+from ..ops import OPS, apply
 from ._convert import operands, unwrap, wrap
 from .math import _floating, sigmoid, tanh  # noqa: F401 (tf.nn.sigmoid is tf.math.sigmoid)
 
+_BCE_LOGITS = OPS["binary_cross_entropy_with_logits"]
+
 
 def relu(features, name=None):
-    return wrap(_b.relu(unwrap(features)))
+    return wrap(unwrap(features).relu())
 
 
 def softmax(logits, axis=None, name=None):
     """exp(logits) / sum(exp(logits)) along `axis` (the last by default)."""
-    return wrap(_F.softmax(_floating(unwrap(logits), "softmax"), dim=-1 if axis is None else int(axis)))
+    return wrap(_floating(unwrap(logits), "softmax").softmax(-1 if axis is None else int(axis)))
 
 
 def log_softmax(logits, axis=None, name=None):
-    return wrap(_F.log_softmax(_floating(unwrap(logits), "log_softmax"), dim=-1 if axis is None else int(axis)))
+    return wrap(_floating(unwrap(logits), "log_softmax").log_softmax(-1 if axis is None else int(axis)))
 
 
 def _same_shape(labels, logits, fn):
@@ -31,7 +32,7 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
         raise ValueError("sigmoid_cross_entropy_with_logits needs both labels= and logits=")
     z, y = operands("SigmoidCrossEntropyWithLogits", logits, labels)
     _same_shape(y, z, "sigmoid_cross_entropy_with_logits")
-    return wrap(_F.binary_cross_entropy_with_logits(z, y, reduction="none"))
+    return wrap(apply(_BCE_LOGITS, (z, y), (z._data, y._data), {"reduction": "none"}))
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
@@ -39,4 +40,4 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     row: -sum(labels * log_softmax(logits)) along `axis`."""
     z, y = operands("SoftmaxCrossEntropyWithLogits", logits, labels)
     _same_shape(y, z, "softmax_cross_entropy_with_logits")
-    return wrap(-(y * _F.log_softmax(_floating(z, "softmax_cross_entropy_with_logits"), dim=int(axis))).sum(int(axis)))
+    return wrap(-(y * _floating(z, "softmax_cross_entropy_with_logits").log_softmax(int(axis))).sum(int(axis)))
