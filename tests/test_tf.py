@@ -291,3 +291,15 @@ def test_random_draws_repeat_after_set_seed_and_have_their_moments():
     assert 0.0 <= float(tf.reduce_min(u)) and float(tf.reduce_max(u)) < 1.0
     with pytest.raises(ValueError, match="maxval"):
         tf.random.uniform([2], dtype=tf.int32)
+
+
+def test_the_readme_cell_prints_what_the_readme_says(capsys):
+    import pathlib
+    import re
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("`bibun.tf`\n", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert "import bibun.tf as tf" in code
+    expected = [m.strip() for m in re.findall(r"\)\s+# (.*)$", code, re.M)]
+    exec(compile(code, "README bibun.tf block", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == expected
