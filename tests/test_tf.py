@@ -271,6 +271,7 @@ def test_mixing_dtypes_is_refused_with_the_cast_to_use():
         tf.reshape(tf.zeros([2, 3]), [4, -1])
     assert (tf.constant([1.0]) * 2).dtype == tf.float32      # Python numbers take the tensor's dtype
     assert float(tf.constant(1.0, dtype=tf.float64) * 0.1) == 0.1     # exactly: not through float32
+    assert tf.float32 == "float32" and tf.float32 == np.float32 and tf.float64 != None  # noqa: E711
 
 
 # -- random ----------------------------------------------------------------------------------------------

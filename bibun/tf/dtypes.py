@@ -59,6 +59,8 @@ def as_dtype(type_value):
     """tf.as_dtype: the DType of a DType, a NumPy dtype or type, a name ("float32") or a Python type."""
     if isinstance(type_value, DType):
         return type_value
+    if type_value is None:
+        raise TypeError("Cannot convert None to a bibun.tf DType; give one, e.g. tf.float32")
     if type_value is float:
         return float32
     if type_value is int:
