@@ -56,8 +56,10 @@ def explain(what, /, values=None, *, wrt=None, expand=False, names=None, output=
         if k in values:
             raise TypeError(f"explain: {k} is given twice")
         values[k] = v
-    from .record import build, capture_fn, capture_tensor, make_leaf, replay
+    from .record import build, capture_fn, capture_tensor, engine_tensor, make_leaf, replay
     from .._tensor import Tensor
+
+    what = engine_tensor(what)
 
     if isinstance(what, Tensor):
         if values:

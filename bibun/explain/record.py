@@ -147,8 +147,15 @@ def capture_fn(fn, values, wrt=None):
         names[id(t)] = k
     tr = Tracer()
     with tracing(tr):
-        root = fn(**leaves)
+        root = engine_tensor(fn(**leaves))
     return tr.forward, root, tr.labels, names, leaves, tr.keep
+
+
+def engine_tensor(x):
+    """The engine Tensor behind a value of another surface (bibun.tf's tensors hold one and say so through
+    `__bibun_tensor__`); anything else as it is."""
+    unwrap = getattr(type(x), "__bibun_tensor__", None)
+    return x if unwrap is None else unwrap(x)
 
 
 def _fname(fn):
