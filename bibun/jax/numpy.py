@@ -6,7 +6,8 @@ Given bibun Tensors and no Array (as `bibun.explain` calls a function), they ret
 written with jnp can be explained like one written with bibun's PyTorch surface.
 
 The functions come from the op table (its `numpy=` names), the same list bibun.numpy binds; the four
-that real jax.numpy does not have (sigmoid, softmax, log_softmax, logsumexp) live in jax.nn instead.
+that real jax.numpy does not have (sigmoid, softmax, log_softmax, logsumexp) live in jax.nn instead, and
+NumPy's `fix`, which JAX has not, is left out.
 """
 import builtins as _builtins
 import sys as _sys
@@ -17,9 +18,9 @@ import numpy as _np
 from .._tensor import Tensor as _Tensor
 from ..ops import bindings as _bindings
 from ..ops.shape import _stack_function
-from ._array import Array, canonical as _canonical, canonical_dtype as _canonical_dtype, wrap as _wrap
+from ._array import Array as _Array, canonical as _canonical, canonical_dtype as _canonical_dtype, wrap as _wrap
 
-ndarray = Array
+ndarray = _Array
 
 # dtypes: NumPy's scalar types, as jnp.float32 is a dtype-like scalar type in JAX
 float16, float32, float64 = _np.float16, _np.float32, _np.float64
@@ -30,18 +31,18 @@ dtype, finfo, iinfo, issubdtype = _np.dtype, _np.finfo, _np.iinfo, _np.issubdtyp
 floating, integer, inexact, number = _np.floating, _np.integer, _np.inexact, _np.number
 pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, _np.newaxis
 
-_NOT_IN_JAX_NUMPY = {"sigmoid", "softmax", "log_softmax", "logsumexp"}
+_NOT_IN_JAX_NUMPY = {"sigmoid", "softmax", "log_softmax", "logsumexp", "fix"}
 
 
 class _Call:
-    """Turns one call's arguments into what the op takes, remembering whether an Array was among them."""
+    """Turns one call's arguments into what the op takes, remembering whether an _Array was among them."""
     __slots__ = ("saw_array", "saw_tensor")
 
     def __init__(self):
         self.saw_array = self.saw_tensor = False
 
     def arg(self, x):
-        if isinstance(x, Array):
+        if isinstance(x, _Array):
             self.saw_array = True
             return x._t
         if isinstance(x, _Tensor):
@@ -49,7 +50,7 @@ class _Call:
             return x
         if isinstance(x, (_np.ndarray, _np.generic)) and not isinstance(x, (_np.str_, _np.bytes_)):
             return _Tensor._wrap(_canonical(x))
-        if isinstance(x, (list, tuple)) and _builtins.any(isinstance(v, (Array, _Tensor, _np.ndarray, list, tuple))
+        if isinstance(x, (list, tuple)) and _builtins.any(isinstance(v, (_Array, _Tensor, _np.ndarray, list, tuple))
                                                 for v in x):
             return type(x)(self.arg(v) for v in x)
         return x
@@ -103,19 +104,19 @@ def _nested(obj, kind):
 
 def _stacked(obj):
     """A (nested) list holding traced values as one traced array: jnp.array([x, 2 * x])."""
-    if isinstance(obj, Array):
+    if isinstance(obj, _Array):
         return obj._t
     if isinstance(obj, _Tensor):
         return obj
-    if isinstance(obj, (list, tuple)) and _nested(obj, (Array, _Tensor)):
+    if isinstance(obj, (list, tuple)) and _nested(obj, (_Array, _Tensor)):
         return _stack_function([_stacked(x) for x in obj])
     return _Tensor._wrap(_canonical(_np.asarray(obj)))
 
 
 def array(object, dtype=None, copy=True, ndmin=0):
-    """An Array of `object`, float32 for Python floats and float64 data, int32 for integers (JAX's defaults)."""
+    """An _Array of `object`, float32 for Python floats and float64 data, int32 for integers (JAX's defaults)."""
     want = None if dtype is None else _canonical_dtype(dtype, "jnp.array")
-    if _nested(object, (Array, _Tensor)):
+    if _nested(object, (_Array, _Tensor)):
         t = _stacked(object)
         if want is not None and t._data.dtype != want:
             t = t.type(want) if t.requires_grad and want.kind == "f" else _Tensor._wrap(t._data.astype(want))
@@ -123,7 +124,7 @@ def array(object, dtype=None, copy=True, ndmin=0):
             t = t.clone() if t.requires_grad else _Tensor._wrap(t._data.copy())
         if ndmin > t.ndim:
             t = t.reshape((1,) * (ndmin - t.ndim) + tuple(t.shape))
-        if _nested(object, Array) or not _nested(object, _Tensor):
+        if _nested(object, _Array) or not _nested(object, _Tensor):
             return _wrap(t)
         return t
     a = _np.array(object, dtype=want, ndmin=ndmin)
@@ -134,7 +135,7 @@ def array(object, dtype=None, copy=True, ndmin=0):
 
 
 def asarray(a, dtype=None, copy=None):
-    if isinstance(a, Array) and (dtype is None or _np.dtype(dtype) == a.dtype):
+    if isinstance(a, _Array) and (dtype is None or _np.dtype(dtype) == a.dtype):
         return a
     return array(a, dtype, copy=bool(copy))
 
@@ -142,7 +143,7 @@ def asarray(a, dtype=None, copy=None):
 def _creation(np_fn, default_dtype=None):
     def f(*args, dtype=None, **kwargs):
         dtype = default_dtype if dtype is None else _canonical_dtype(dtype, f"jnp.{np_fn.__name__}")
-        args = [x._t._data if isinstance(x, Array) else x for x in args]
+        args = [x._t._data if isinstance(x, _Array) else x for x in args]
         return _wrap(np_fn(*args, dtype=dtype, **kwargs))
     f.__name__ = f.__qualname__ = np_fn.__name__
     f.__doc__ = f"jax.numpy.{np_fn.__name__}: NumPy's, in JAX's dtypes (a constant: nothing to differentiate)."
@@ -158,7 +159,7 @@ zeros_like, ones_like, full_like, empty_like = (_creation(_np.zeros_like), _crea
 
 
 def shape(a):
-    return _np.shape(a._t._data if isinstance(a, Array) else a)
+    return _np.shape(a._t._data if isinstance(a, _Array) else a)
 
 
 def ndim(a):
@@ -171,7 +172,7 @@ def size(a):
 
 def _logical(np_fn):
     def f(a, axis=None, keepdims=False):
-        return _wrap(np_fn(a._t._data if isinstance(a, Array) else _np.asarray(a), axis=axis, keepdims=keepdims))
+        return _wrap(np_fn(a._t._data if isinstance(a, _Array) else _np.asarray(a), axis=axis, keepdims=keepdims))
     f.__name__ = f.__qualname__ = np_fn.__name__
     f.__doc__ = f"jax.numpy.{np_fn.__name__}: a bool array (nothing to differentiate)."
     return f
@@ -194,18 +195,18 @@ def _shape_args(shape):
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
-# the methods of jax.Array: each is the jnp function of its name, applied to the array
+# the methods of jax._Array: each is the jnp function of its name, applied to the array
 def _bind_methods():
     for name in ("sum", "mean", "max", "min", "prod", "std", "var", "argmax", "argmin", "cumsum", "ravel",
                  "squeeze", "clip", "round", "swapaxes", "repeat", "dot", "trace", "all", "any"):
         fn = globals()[name]
-        setattr(Array, name, lambda self, *args, _fn=fn, **kwargs: _fn(self, *args, **kwargs))
-    Array.reshape = lambda self, *shape, order="C": reshape(self, _shape_args(shape))
-    Array.transpose = lambda self, *axes: transpose(self, _shape_args(axes) or None)
-    Array.flatten = lambda self: reshape(self, (-1,))
-    Array.T = property(lambda self: transpose(self))
-    Array.mT = property(lambda self: swapaxes(self, -1, -2))
-    Array.astype = _astype
+        setattr(_Array, name, lambda self, *args, _fn=fn, **kwargs: _fn(self, *args, **kwargs))
+    _Array.reshape = lambda self, *shape, order="C": reshape(self, _shape_args(shape))
+    _Array.transpose = lambda self, *axes: transpose(self, _shape_args(axes) or None)
+    _Array.flatten = lambda self: reshape(self, (-1,))
+    _Array.T = property(lambda self: transpose(self))
+    _Array.mT = property(lambda self: swapaxes(self, -1, -2))
+    _Array.astype = _astype
 
 
 _bind_methods()
