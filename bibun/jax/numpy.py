@@ -201,6 +201,7 @@ def _bind_methods():
                  "squeeze", "clip", "round", "swapaxes", "repeat", "dot", "trace", "all", "any"):
         fn = globals()[name]
         setattr(_Array, name, lambda self, *args, _fn=fn, **kwargs: _fn(self, *args, **kwargs))
+    reshape, transpose, swapaxes = (globals()[n] for n in ("reshape", "transpose", "swapaxes"))   # bound by _bind
     _Array.reshape = lambda self, *shape, order="C": reshape(self, _shape_args(shape))
     _Array.transpose = lambda self, *axes: transpose(self, _shape_args(axes) or None)
     _Array.flatten = lambda self: reshape(self, (-1,))
