@@ -262,6 +262,8 @@ def test_vmap_is_the_stacked_loop():
     close32(g, np.sum([jax.grad(chapter_loss)(w, xs[i]).tolist() for i in range(3)], axis=0))
     with pytest.raises(ValueError, match="inconsistent sizes.*argument 0 has size 3.*argument 1 has size 2"):
         jax.vmap(lambda a, b: a)(xs, w)
+    with pytest.raises(TypeError, match="ints or None, one per argument"):
+        jax.vmap(lambda p: p["a"], in_axes=({"a": 0},))({"a": xs})
     with pytest.raises(ValueError, match="in_axes is None for all"):
         jax.vmap(lambda a: a, in_axes=None)(xs)
 

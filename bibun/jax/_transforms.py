@@ -231,6 +231,10 @@ def vmap(fun, in_axes=0, out_axes=0):
         if len(axes) != len(args):
             raise ValueError(f"vmap: in_axes has {len(axes)} entries but {_fname(fun)} was called with {len(args)} "
                              f"positional arguments; give one axis (or None) per argument")
+        for ax in axes:
+            if ax is not None and not isinstance(ax, int):
+                raise TypeError(f"bibun.jax.vmap takes in_axes entries that are ints or None, one per argument, "
+                                f"not {type(ax).__name__}: a tree of axes per leaf is not supported")
         plan = [(f"argument {i}", a, ax) for i, (a, ax) in enumerate(zip(args, axes))]
         plan += [(f"keyword argument {k!r}", v, 0) for k, v in kwargs.items()]
         sizes = []
