@@ -8,9 +8,12 @@ import io
 import math
 import uuid
 
+import numpy as np
+
 from .._atomic import write_bytes
 from .gif import GifWriter
 from .frames import frame_pixels
+from .patches import Patch, PatchSheet
 from ._layout import Style
 from .scene import Frame, Scene
 
@@ -26,7 +29,8 @@ def frame_images(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: St
 
 
 def _quantized_frames(scene: Scene, frames: list[Frame], dpi: int, style: Style | None):
-    """Yield each frame as a palette image over the drawing's fixed colours (one image, updated in place)."""
+    """Yield ``(image, boxes)`` per frame: the frame as a palette image over the drawing's fixed colours (one
+    image, updated in place) and the boxes outside which it equals the frame before (see :mod:`.frames`)."""
     from PIL import Image
 
     pal = _palette_image(style)
@@ -38,7 +42,7 @@ def _quantized_frames(scene: Scene, frames: list[Frame], dpi: int, style: Style 
                 q = part
             else:
                 q.paste(part, (x0, y0))
-        yield q
+        yield q, boxes
 
 
 def _png(im) -> bytes:
@@ -64,8 +68,7 @@ _CSS = """
 #{id}:focus {{ border-color: #8ab4f8; }}
 #{id} .bibun-title {{ font-weight: 600; margin: 0 0 6px 0; color: #222; }}
 #{id} .bibun-stage {{ line-height: 0; overflow-x: auto; }}
-#{id} img.bibun-frame {{ max-width: 100%; min-width: {min_width}px; height: auto; display: none; }}
-#{id} img.bibun-frame.bibun-on {{ display: block; }}
+#{id} svg.bibun-frames {{ display: block; width: {width}px; max-width: 100%; min-width: {min_width}px; height: auto; }}
 #{id} .bibun-controls {{ display: flex; align-items: center; gap: 6px; margin-top: 6px; flex-wrap: wrap; }}
 #{id} .bibun-controls button {{ min-width: 2.4em; padding: 2px 8px; border: 1px solid #bbb; border-radius: 4px;
   background: #f6f6f6; cursor: pointer; font-size: 14px; }}
@@ -74,21 +77,26 @@ _CSS = """
 #{id} .bibun-counter {{ font-variant-numeric: tabular-nums; color: #444; min-width: 4.5em; text-align: right; font-size: 13px; }}
 """
 
+# The frames are layers, frame k the first frame with the patches of frames 1..k over it.  Without a script
+# each layer's <animate> shows it from its step to the end of the loop; the script removes those and
+# shows the layers up to the chosen frame itself.
 _JS = """
 (function () {{
   var root = document.getElementById("{id}");
   if (!root) return;
-  var imgs = root.querySelectorAll("img.bibun-frame");
-  var n = imgs.length, cur = 0, timer = null, interval = {interval};
+  var stage = root.querySelector("svg.bibun-frames");
+  var layers = root.querySelectorAll("g.bibun-frame");
+  var n = layers.length, cur = 0, timer = null, interval = {interval};
   var slider = document.getElementById("{id}-slider");
   var counter = document.getElementById("{id}-counter");
   var playBtn = document.getElementById("{id}-play");
+  Array.prototype.forEach.call(root.querySelectorAll("animate"), function (a) {{ a.parentNode.removeChild(a); }});
   function show(i) {{
     if (n === 0) return;
     i = Math.max(0, Math.min(n - 1, i));
-    imgs[cur].classList.remove("bibun-on");
+    for (var j = 0; j < n; j++) layers[j].setAttribute("visibility", j <= i ? "visible" : "hidden");
     cur = i;
-    imgs[cur].classList.add("bibun-on");
+    stage.setAttribute("aria-label", layers[cur].getAttribute("data-caption"));
     slider.value = cur;
     counter.textContent = (cur + 1) + " / " + n;
   }}
@@ -140,20 +148,26 @@ def to_html(
     compact: bool = True,
     style: Style | None = None,
 ) -> str:
-    """A self-contained HTML page playing the animation (works offline).
+    """A self-contained HTML page playing the animation (works offline, with or without scripts).
 
-    Frames are base64-embedded PNGs (``<img class="bibun-frame">``, one per
-    frame); a small inline script gives play/pause, previous/next, a slider,
-    a frame counter and the keyboard (left/right arrows, Home/End, space)
-    once the player has focus.  Element ids carry a random suffix so several
-    players can share a page.  ``full_page=False`` returns only the player
-    ``<div>`` (with its ``<style>`` and ``<script>``), e.g. for a notebook.
-    ``compact`` stores the frames as palette PNGs (about a third of the size).
+    The frames are one PNG of patches (see :mod:`.patches`) shown as layers of an inline SVG, each
+    layer a frame's patches: SVG animation steps through them in a loop with no script at all.  A
+    small inline script, where scripts run, stops that loop and gives play/pause, previous/next, a
+    slider, a frame counter and the keyboard (left/right arrows, Home/End, space) once the player has
+    focus.  Element ids carry a random suffix so several players can share a page.
+    ``full_page=False`` returns only the player ``<div>`` (with its ``<style>`` and ``<script>``),
+    e.g. for a notebook.  ``compact`` stores the pixels as a palette PNG (about a third of the size).
     """
     frames = list(frames)
-    images = _quantized_frames(scene, frames, dpi, style) if compact else frame_images(scene, frames, dpi, style=style)
-    pngs = [_png(im) for im in images]
-    return _player(pngs, frames, title or scene.title, interval_ms, full_page, _least_scale(style, dpi))
+    sheet = PatchSheet()
+    if compact:
+        for q, boxes in _quantized_frames(scene, frames, dpi, style):
+            sheet.add(np.asarray(q), boxes)
+    else:
+        for pixels, boxes in frame_pixels(scene, frames, dpi, style=style):
+            sheet.add(pixels[..., :3], boxes)
+    return _player(_sheet_png(sheet, _palette(style) if compact else None), frames, title or scene.title,
+                   interval_ms, full_page, _least_scale(style, dpi))
 
 
 # The least height, in CSS pixels, of the values and edge names in a frame (the figure's smallest text that
@@ -166,27 +180,32 @@ def _least_scale(style: Style | None, dpi: int) -> float:
     return min(1.0, READABLE_PX / (min(st.value_fontsize, st.label_fontsize) * dpi / 72))
 
 
-def _png_width(png: bytes) -> int:
-    return int.from_bytes(png[16:20], "big")  # the IHDR chunk, right after the signature
+def _sheet_png(sheet: PatchSheet, palette: list[int] | None):
+    """(the sheet as PNG bytes, each frame's patches), or (None, []) for no frames. *palette*: the sheet
+    holds palette indices over it; None: RGB colours."""
+    from PIL import Image
+
+    if not sheet:
+        return None, []
+    pixels, placed = sheet.pack()
+    if palette is None:
+        return _png(Image.fromarray(pixels)), placed
+    im = Image.fromarray(pixels, "P")
+    im.putpalette(palette)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", optimize=True)  # one picture per animation: worth zlib's best, a tenth of a second
+    return buf.getvalue(), placed
 
 
-def _player(pngs: list[bytes], frames: list[Frame], heading: str, interval_ms: int, full_page: bool,
-            least_scale: float = 1.0) -> str:
+def _player(sheet: tuple[bytes | None, list], frames: list[Frame], heading: str, interval_ms: int,
+            full_page: bool, least_scale: float = 1.0) -> str:
     pid = "bibun-player-" + uuid.uuid4().hex[:12]
     parts = [f'<div id="{pid}" class="bibun-player" tabindex="0">']
-    min_width = math.ceil(_png_width(pngs[0]) * least_scale) if pngs else 0
-    parts.append(f"<style>{_CSS.format(id=pid, min_width=min_width)}</style>")
+    stage, width = _stage(*sheet, frames, pid, interval_ms) if frames else ("", 0)
+    parts.append(f"<style>{_CSS.format(id=pid, width=width, min_width=math.ceil(width * least_scale))}</style>")
     if heading:
         parts.append(f'<div class="bibun-title">{html.escape(heading)}</div>')
-    parts.append('<div class="bibun-stage">')
-    for i, (png, f) in enumerate(zip(pngs, frames)):
-        on = " bibun-on" if i == 0 else ""
-        data = base64.b64encode(png).decode("ascii")
-        parts.append(
-            f'<img class="bibun-frame{on}" id="{pid}-f{i}" alt="{html.escape(_caption_alt(f), quote=True)}" '
-            f'src="data:image/png;base64,{data}">'
-        )
-    parts.append("</div>")
+    parts.append(f'<div class="bibun-stage">{stage}</div>')
     last = max(0, len(frames) - 1)
     parts.append(
         '<div class="bibun-controls">'
@@ -210,6 +229,31 @@ def _player(pngs: list[bytes], frames: list[Frame], heading: str, interval_ms: i
         "</head>\n<body style=\"margin:16px;background:#fafafa\">\n"
         f"{player}\n</body>\n</html>\n"
     )
+
+
+def _stage(png: bytes, placed: list[list[Patch]], frames: list[Frame], pid: str, interval_ms: int) -> tuple[str, int]:
+    """The frames as an inline SVG (and its width in pixels): the sheet once, then one layer per frame whose
+    patches are windows onto it; each layer after the first is hidden until its step of the loop."""
+    width, height = placed[0][0].w, placed[0][0].h
+    sheet_w, sheet_h = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # PNG's IHDR
+    data = base64.b64encode(png).decode("ascii")
+    n = len(frames)
+    loop = f"{n * int(interval_ms)}ms"
+    out = [f'<svg class="bibun-frames" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+           f'role="img" aria-label="{html.escape(_caption_alt(frames[0]), quote=True)}">',
+           f'<defs><image id="{pid}-sheet" width="{sheet_w}" height="{sheet_h}" '
+           f'href="data:image/png;base64,{data}"/></defs>']
+    for k, (patches, f) in enumerate(zip(placed, frames)):
+        out.append(f'<g class="bibun-frame" data-caption="{html.escape(_caption_alt(f), quote=True)}">')
+        if k:
+            out.append(f'<animate attributeName="visibility" values="hidden;visible" keyTimes="0;{k / n:.6f}" '
+                       f'calcMode="discrete" dur="{loop}" repeatCount="indefinite"/>')
+        for p in patches:
+            out.append(f'<svg x="{p.x}" y="{p.y}" width="{p.w}" height="{p.h}" viewBox="{p.sx} {p.sy} {p.w} {p.h}">'
+                       f'<use href="#{pid}-sheet"/></svg>')
+        out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out), width
 
 
 # --------------------------------------------------------------------------------------
@@ -275,16 +319,17 @@ def render_animation(scene: Scene, frames: list[Frame], *, html: bool = True, gi
     frames = list(frames)
     if gif and not frames:
         raise ValueError("save_gif needs at least one frame")
-    pngs: list[bytes] = []
+    sheet = PatchSheet()
     writer = None
-    for q in _quantized_frames(scene, frames, dpi, style):
+    for q, boxes in _quantized_frames(scene, frames, dpi, style):
         if html:
-            pngs.append(_png(q))
+            sheet.add(np.asarray(q), boxes)
         if gif:
             if writer is None:
                 writer = GifWriter(q.size, _palette(style), duration_ms)
             writer.add(q)
-    page = _player(pngs, frames, title or scene.title, interval_ms, full_page, _least_scale(style, dpi)) if html else None
+    page = _player(_sheet_png(sheet, _palette(style)), frames, title or scene.title, interval_ms, full_page,
+                   _least_scale(style, dpi)) if html else None
     return page, (bytes(writer) if writer is not None else None)
 
 
