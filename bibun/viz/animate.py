@@ -68,7 +68,7 @@ _CSS = """
 #{id}:focus {{ border-color: #8ab4f8; }}
 #{id} .bibun-title {{ font-weight: 600; margin: 0 0 6px 0; color: #222; }}
 #{id} .bibun-stage {{ line-height: 0; overflow-x: auto; }}
-#{id} svg.bibun-frames {{ display: block; width: {width}px; max-width: 100%; min-width: {min_width}px; height: auto; }}
+#{id} svg.bibun-layers {{ display: block; width: {width}px; max-width: 100%; min-width: {min_width}px; height: auto; }}
 #{id} .bibun-controls {{ display: flex; align-items: center; gap: 6px; margin-top: 6px; flex-wrap: wrap; }}
 #{id} .bibun-controls button {{ min-width: 2.4em; padding: 2px 8px; border: 1px solid #bbb; border-radius: 4px;
   background: #f6f6f6; cursor: pointer; font-size: 14px; }}
@@ -84,7 +84,7 @@ _JS = """
 (function () {{
   var root = document.getElementById("{id}");
   if (!root) return;
-  var stage = root.querySelector("svg.bibun-frames");
+  var stage = root.querySelector("svg.bibun-layers");
   var layers = root.querySelectorAll("g.bibun-frame");
   var n = layers.length, cur = 0, timer = null, interval = {interval};
   var slider = document.getElementById("{id}-slider");
@@ -239,7 +239,7 @@ def _stage(png: bytes, placed: list[list[Patch]], frames: list[Frame], pid: str,
     data = base64.b64encode(png).decode("ascii")
     n = len(frames)
     loop = f"{n * int(interval_ms)}ms"
-    out = [f'<svg class="bibun-frames" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+    out = [f'<svg class="bibun-layers" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
            f'role="img" aria-label="{html.escape(_caption_alt(frames[0]), quote=True)}">',
            f'<defs><image id="{pid}-sheet" width="{sheet_w}" height="{sheet_h}" '
            f'href="data:image/png;base64,{data}"/></defs>']
