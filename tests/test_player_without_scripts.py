@@ -1,0 +1,141 @@
+"""explain's animation where scripts do not run (a saved notebook on a static viewer, an untrusted notebook):
+it still plays, as SVG animation over layers of patches, and stays small; where scripts run, the buttons and
+keys step the same layers. Every frame, rebuilt from the page's patches or photographed in Chromium, is
+pixel for pixel the GIF's frame for that step."""
+import io
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib", reason="matplotlib not installed: the frames are drawn with it")
+from PIL import Image, ImageSequence  # noqa: E402
+
+from bibun.cli import main  # noqa: E402
+from bibun.explain import explain  # noqa: E402
+from player_frames import player_frames  # noqa: E402
+
+CHAPTER_86 = "-log(1/(1+exp(-(w1*x1+w2*x2))))"
+AT_86 = dict(w1=1.0, w2=0.5, x1=1.0, x2=-1.0)
+MAX_BYTES = 150_000     # the notebook cell of eq. (8.6), all frames included
+FAST_MS = 200           # a frame's time in the browser tests, so that a loop takes seconds
+
+
+@pytest.fixture(scope="module")
+def chapter_86(tmp_path_factory):
+    """`bibun explain` on eq. (8.6) as the README runs it: the HTML page, and the GIF's frames as RGB arrays."""
+    out = tmp_path_factory.mktemp("explain")
+    code = main(["explain", CHAPTER_86, "--at", "w1=1,w2=0.5,x1=1,x2=-1", "--expand", "--name", "l_hat",
+                 "--html", str(out / "out.html"), "--gif", str(out / "out.gif")])
+    assert code == 0
+    with Image.open(out / "out.gif") as im:
+        gif = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)]
+    return (out / "out.html").read_text(encoding="utf-8"), gif
+
+
+def test_the_page_of_eq_8_6_is_under_150_kb(chapter_86):
+    page, gif = chapter_86
+    assert len(gif) == 22
+    assert len(page.encode("utf-8")) < MAX_BYTES
+    assert page.count("data:image/png;base64,") == 1       # one picture of patches, not one per frame
+
+
+def test_each_frame_rebuilt_from_the_patches_is_the_gifs_frame(chapter_86):
+    page, gif = chapter_86
+    frames = player_frames(page)
+    assert len(frames) == len(gif)
+    for k, (h, g) in enumerate(zip(frames, gif)):
+        assert np.array_equal(h, g), f"frame {k}"
+
+
+def test_without_scripts_each_layer_appears_at_its_step_of_one_loop(chapter_86):
+    """Layer k (k >= 1) is hidden for the first k of the loop's n steps, then shown to the end of the loop."""
+    import re
+    page, gif = chapter_86
+    n = len(gif)
+    animations = re.findall(r'<animate attributeName="visibility" values="hidden;visible" keyTimes="0;([\d.]+)" '
+                            r'calcMode="discrete" dur="(\d+)ms" repeatCount="indefinite"/>', page)
+    assert [float(t) for t, _ in animations] == pytest.approx([k / n for k in range(1, n)], abs=1e-6)
+    assert {int(d) for _, d in animations} == {1500 * n}
+    assert "<script" in page                               # the player, which stops these, is there too
+
+
+# ---- in Chromium --------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def fast_page(tmp_path_factory):
+    """Eq. (8.6)'s player with FAST_MS per frame (the same drawing, a shorter loop) and its frames."""
+    page = explain(CHAPTER_86, expand=True, output="l_hat", **AT_86).to_html(interval_ms=FAST_MS)
+    path = tmp_path_factory.mktemp("fast") / "fast.html"
+    path.write_text(page, encoding="utf-8")
+    return path, player_frames(page)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright not installed: pip install playwright")
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.skip("no chromium on PATH (apt-get install chromium): the player is not shown in a browser")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+def opened(chromium, path, scripts):
+    # wide enough that the frames are shown at their own size, one CSS pixel per pixel
+    context = chromium.new_context(java_script_enabled=scripts, viewport={"width": 1400, "height": 700},
+                                   device_scale_factor=1)
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return context, page
+
+
+def photo(page):
+    return np.asarray(Image.open(io.BytesIO(page.locator("svg.bibun-layers").screenshot())).convert("RGB"))
+
+
+def which(shot, frames):
+    """The frame the photograph shows (its index), or None if it matches none pixel for pixel."""
+    return next((k for k, f in enumerate(frames) if f.shape == shot.shape and np.array_equal(f, shot)), None)
+
+
+def test_without_scripts_the_animation_plays_through_to_the_last_frame(chromium, fast_page):
+    path, frames = fast_page
+    context, page = opened(chromium, path, scripts=False)
+    seen = []
+    deadline = time.monotonic() + 3 * len(frames) * FAST_MS / 1000   # three loops at the most
+    while time.monotonic() < deadline and (len(frames) - 1) not in seen:
+        seen.append(which(photo(page), frames))
+    context.close()
+    assert None not in seen                     # every photograph is one of the frames, exactly
+    assert len(set(seen)) >= 3                  # it moves
+    assert seen[-1] == len(frames) - 1          # and reaches the end
+
+
+def test_with_scripts_the_animation_waits_and_the_keys_and_buttons_step_it(chromium, fast_page):
+    path, frames = fast_page
+    context, page = opened(chromium, path, scripts=True)
+    n = len(frames)
+    assert which(photo(page), frames) == 0
+    time.sleep(3 * FAST_MS / 1000)              # the animation without scripts is stopped
+    assert which(photo(page), frames) == 0
+    player = page.locator(".bibun-player")
+    player.locator("button[title=next]").click()
+    player.locator("button[title=next]").click()
+    assert which(photo(page), frames) == 2
+    player.focus()
+    page.keyboard.press("End")
+    assert which(photo(page), frames) == n - 1
+    assert player.locator(".bibun-counter").inner_text() == f"{n} / {n}"
+    page.keyboard.press("ArrowLeft")
+    assert which(photo(page), frames) == n - 2
+    player.locator("button[title=previous]").click()
+    assert which(photo(page), frames) == n - 3
+    page.keyboard.press("Home")
+    assert which(photo(page), frames) == 0
+    context.close()
