@@ -14,7 +14,7 @@ from PIL import Image, ImageSequence  # noqa: E402
 
 from bibun.cli import main  # noqa: E402
 from bibun.explain import explain  # noqa: E402
-from player_frames import player_frames  # noqa: E402
+from player_frames import player_frames, stage_svg  # noqa: E402
 
 CHAPTER_86 = "-log(1/(1+exp(-(w1*x1+w2*x2))))"
 AT_86 = dict(w1=1.0, w2=0.5, x1=1.0, x2=-1.0)
@@ -54,8 +54,8 @@ def test_without_scripts_each_layer_appears_at_its_step_of_one_loop(chapter_86):
     import re
     page, gif = chapter_86
     n = len(gif)
-    animations = re.findall(r'<animate attributeName="visibility" values="hidden;visible" keyTimes="0;([\d.]+)" '
-                            r'calcMode="discrete" dur="(\d+)ms" repeatCount="indefinite"/>', page)
+    animations = re.findall(r"<animate attributeName='visibility' values='hidden;visible' keyTimes='0;([\d.]+)' "
+                            r"calcMode='discrete' dur='(\d+)ms' repeatCount='indefinite'/>", stage_svg(page))
     assert [float(t) for t, _ in animations] == pytest.approx([k / n for k in range(1, n)], abs=1e-6)
     assert {int(d) for _, d in animations} == {1500 * n}
     assert "<script" in page                               # the player, which stops these, is there too
@@ -96,7 +96,7 @@ def opened(chromium, path, scripts):
 
 
 def photo(page):
-    return np.asarray(Image.open(io.BytesIO(page.locator("svg.bibun-layers").screenshot())).convert("RGB"))
+    return np.asarray(Image.open(io.BytesIO(page.locator(".bibun-layers").screenshot())).convert("RGB"))
 
 
 def which(shot, frames):
@@ -107,6 +107,8 @@ def which(shot, frames):
 def test_without_scripts_the_animation_plays_through_to_the_last_frame(chromium, fast_page):
     path, frames = fast_page
     context, page = opened(chromium, path, scripts=False)
+    assert page.locator("img.bibun-layers").is_visible()      # an image: kept where inline SVG is stripped
+    assert not page.locator(".bibun-controls").is_visible()   # no buttons that would do nothing
     seen = []
     deadline = time.monotonic() + 3 * len(frames) * FAST_MS / 1000   # three loops at the most
     while time.monotonic() < deadline and (len(frames) - 1) not in seen:
@@ -121,6 +123,7 @@ def test_with_scripts_the_animation_waits_and_the_keys_and_buttons_step_it(chrom
     path, frames = fast_page
     context, page = opened(chromium, path, scripts=True)
     n = len(frames)
+    assert page.locator("svg.bibun-layers").count() == 1       # the script puts the same SVG inline
     assert which(photo(page), frames) == 0
     time.sleep(3 * FAST_MS / 1000)              # the animation without scripts is stopped
     assert which(photo(page), frames) == 0

@@ -7,6 +7,7 @@ import html
 import io
 import math
 import uuid
+from urllib.parse import quote
 
 import numpy as np
 
@@ -68,8 +69,8 @@ _CSS = """
 #{id}:focus {{ border-color: #8ab4f8; }}
 #{id} .bibun-title {{ font-weight: 600; margin: 0 0 6px 0; color: #222; }}
 #{id} .bibun-stage {{ line-height: 0; overflow-x: auto; }}
-#{id} svg.bibun-layers {{ display: block; width: {width}px; max-width: 100%; min-width: {min_width}px; height: auto; }}
 #{id} .bibun-controls {{ display: flex; align-items: center; gap: 6px; margin-top: 6px; flex-wrap: wrap; }}
+#{id} .bibun-controls[hidden] {{ display: none; }}
 #{id} .bibun-controls button {{ min-width: 2.4em; padding: 2px 8px; border: 1px solid #bbb; border-radius: 4px;
   background: #f6f6f6; cursor: pointer; font-size: 14px; }}
 #{id} .bibun-controls button:hover {{ background: #eaeaea; }}
@@ -77,20 +78,30 @@ _CSS = """
 #{id} .bibun-counter {{ font-variant-numeric: tabular-nums; color: #444; min-width: 4.5em; text-align: right; font-size: 13px; }}
 """
 
-# The frames are layers, frame k the first frame with the patches of frames 1..k over it.  Without a script
-# each layer's <animate> shows it from its step to the end of the loop; the script removes those and
+# The frames are layers of an SVG, frame k the first frame with the patches of frames 1..k over it.  The SVG
+# is an image (<img src="data:image/svg+xml,...">, which survives where inline SVG, styles and scripts are
+# stripped, as in an untrusted notebook) whose <animate> elements show each layer from its step to the end
+# of the loop.  The script, where it runs, puts the same SVG inline without those, shows the controls, and
 # shows the layers up to the chosen frame itself.
 _JS = """
 (function () {{
   var root = document.getElementById("{id}");
   if (!root) return;
-  var stage = root.querySelector("svg.bibun-layers");
-  var layers = root.querySelectorAll("g.bibun-frame");
+  var img = root.querySelector("img.bibun-layers");
+  if (!img) return;
+  var src = img.getAttribute("src");
+  var doc = new DOMParser().parseFromString(decodeURIComponent(src.slice(src.indexOf(",") + 1)), "image/svg+xml");
+  Array.prototype.forEach.call(doc.querySelectorAll("animate"), function (a) {{ a.parentNode.removeChild(a); }});
+  var stage = document.importNode(doc.documentElement, true);
+  stage.setAttribute("style", img.getAttribute("style"));
+  stage.setAttribute("role", "img");
+  img.parentNode.replaceChild(stage, img);
+  var layers = stage.querySelectorAll("g.bibun-frame");
   var n = layers.length, cur = 0, timer = null, interval = {interval};
   var slider = document.getElementById("{id}-slider");
   var counter = document.getElementById("{id}-counter");
   var playBtn = document.getElementById("{id}-play");
-  Array.prototype.forEach.call(root.querySelectorAll("animate"), function (a) {{ a.parentNode.removeChild(a); }});
+  root.querySelector(".bibun-controls").hidden = false;
   function show(i) {{
     if (n === 0) return;
     i = Math.max(0, Math.min(n - 1, i));
@@ -201,14 +212,14 @@ def _player(sheet: tuple[bytes | None, list], frames: list[Frame], heading: str,
             full_page: bool, least_scale: float = 1.0) -> str:
     pid = "bibun-player-" + uuid.uuid4().hex[:12]
     parts = [f'<div id="{pid}" class="bibun-player" tabindex="0">']
-    stage, width = _stage(*sheet, frames, pid, interval_ms) if frames else ("", 0)
-    parts.append(f"<style>{_CSS.format(id=pid, width=width, min_width=math.ceil(width * least_scale))}</style>")
+    stage = _stage(*sheet, frames, pid, interval_ms, least_scale) if frames else ""
+    parts.append(f"<style>{_CSS.format(id=pid)}</style>")
     if heading:
         parts.append(f'<div class="bibun-title">{html.escape(heading)}</div>')
     parts.append(f'<div class="bibun-stage">{stage}</div>')
     last = max(0, len(frames) - 1)
     parts.append(
-        '<div class="bibun-controls">'
+        '<div class="bibun-controls" hidden>'
         f'<button type="button" id="{pid}-prev" title="previous">&#8249;</button>'
         f'<button type="button" id="{pid}-play" title="play">&#9654;</button>'
         f'<button type="button" id="{pid}-next" title="next">&#8250;</button>'
@@ -231,29 +242,36 @@ def _player(sheet: tuple[bytes | None, list], frames: list[Frame], heading: str,
     )
 
 
-def _stage(png: bytes, placed: list[list[Patch]], frames: list[Frame], pid: str, interval_ms: int) -> tuple[str, int]:
-    """The frames as an inline SVG (and its width in pixels): the sheet once, then one layer per frame whose
-    patches are windows onto it; each layer after the first is hidden until its step of the loop."""
+def _stage(png: bytes, placed: list[list[Patch]], frames: list[Frame], pid: str, interval_ms: int,
+           least_scale: float) -> str:
+    """The frames as an animated SVG image: the sheet once, then one layer per frame whose patches are windows
+    onto it; each layer after the first is hidden until its step of the loop."""
     width, height = placed[0][0].w, placed[0][0].h
     sheet_w, sheet_h = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # PNG's IHDR
     data = base64.b64encode(png).decode("ascii")
     n = len(frames)
     loop = f"{n * int(interval_ms)}ms"
-    out = [f'<svg class="bibun-layers" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-           f'role="img" aria-label="{html.escape(_caption_alt(frames[0]), quote=True)}">',
-           f'<defs><image id="{pid}-sheet" width="{sheet_w}" height="{sheet_h}" '
-           f'href="data:image/png;base64,{data}"/></defs>']
+    out = [f"<svg xmlns='{_SVG_NS}' class='bibun-layers' viewBox='0 0 {width} {height}' width='{width}' "
+           f"height='{height}'><defs><image id='{pid}-sheet' width='{sheet_w}' height='{sheet_h}' "
+           f"href='data:image/png;base64,{data}'/></defs>"]
     for k, (patches, f) in enumerate(zip(placed, frames)):
-        out.append(f'<g class="bibun-frame" data-caption="{html.escape(_caption_alt(f), quote=True)}">')
+        out.append(f"<g class='bibun-frame' data-caption='{html.escape(_caption_alt(f), quote=True)}'>")
         if k:
-            out.append(f'<animate attributeName="visibility" values="hidden;visible" keyTimes="0;{k / n:.6f}" '
-                       f'calcMode="discrete" dur="{loop}" repeatCount="indefinite"/>')
+            out.append(f"<animate attributeName='visibility' values='hidden;visible' keyTimes='0;{k / n:.6f}' "
+                       f"calcMode='discrete' dur='{loop}' repeatCount='indefinite'/>")
         for p in patches:
-            out.append(f'<svg x="{p.x}" y="{p.y}" width="{p.w}" height="{p.h}" viewBox="{p.sx} {p.sy} {p.w} {p.h}">'
-                       f'<use href="#{pid}-sheet"/></svg>')
+            out.append(f"<svg x='{p.x}' y='{p.y}' width='{p.w}' height='{p.h}' viewBox='{p.sx} {p.sy} {p.w} {p.h}'>"
+                       f"<use href='#{pid}-sheet'/></svg>")
         out.append("</g>")
     out.append("</svg>")
-    return "\n".join(out), width
+    # in a data URL only % and # must be escaped; " and & too, for the HTML attribute it sits in
+    src = "data:image/svg+xml," + quote("".join(out), safe=" !$'()*+,/:;<=>?@[]^`{|}")
+    size = f"display:block;width:{width}px;max-width:100%;min-width:{math.ceil(width * least_scale)}px;height:auto"
+    return (f'<img class="bibun-layers" alt="{html.escape(_caption_alt(frames[0]), quote=True)}" '
+            f'style="{size}" src="{src}">')
+
+
+_SVG_NS = "http://www.w3.org/2000/svg"  # a name, not an address: nothing is fetched from it
 
 
 # --------------------------------------------------------------------------------------
