@@ -65,11 +65,16 @@ def test_without_scripts_each_layer_appears_at_its_step_of_one_loop(chapter_86):
 
 @pytest.fixture(scope="module")
 def fast_page(tmp_path_factory):
-    """Eq. (8.6)'s player with FAST_MS per frame (the same drawing, a shorter loop) and its frames."""
+    """Eq. (8.6)'s player with FAST_MS per frame (the same drawing, a shorter loop) and its frames; and the
+    same page with its <script> and <style> removed, as an untrusted notebook shows it."""
+    import re
     page = explain(CHAPTER_86, expand=True, output="l_hat", **AT_86).to_html(interval_ms=FAST_MS)
-    path = tmp_path_factory.mktemp("fast") / "fast.html"
-    path.write_text(page, encoding="utf-8")
-    return path, player_frames(page)
+    out = tmp_path_factory.mktemp("fast")
+    (out / "fast.html").write_text(page, encoding="utf-8")
+    stripped = re.sub(r"<(script|style)>.*?</\1>", "", page, flags=re.S)
+    assert "<script" not in stripped and "<style" not in stripped
+    (out / "stripped.html").write_text(stripped, encoding="utf-8")
+    return out, player_frames(page)
 
 
 @pytest.fixture(scope="module")
@@ -104,24 +109,48 @@ def which(shot, frames):
     return next((k for k, f in enumerate(frames) if f.shape == shot.shape and np.array_equal(f, shot)), None)
 
 
-def test_without_scripts_the_animation_plays_through_to_the_last_frame(chromium, fast_page):
-    path, frames = fast_page
-    context, page = opened(chromium, path, scripts=False)
+def painted(page, frames, until, seconds):
+    """The frames Chromium paints (its screencast: one picture per change on screen), each as the index of
+    the frame it shows pixel for pixel (None if none), until `until(indices)` holds or `seconds` pass."""
+    import base64
+    box = page.locator(".bibun-layers").bounding_box()
+    x, y, w, h = (round(box[k]) for k in ("x", "y", "width", "height"))
+    cdp = page.context.new_cdp_session(page)
+    shown = []
+
+    def on_frame(event):
+        cdp.send("Page.screencastFrameAck", {"sessionId": event["sessionId"]})
+        shot = np.asarray(Image.open(io.BytesIO(base64.b64decode(event["data"]))).convert("RGB"))
+        shown.append(which(shot[y:y + h, x:x + w], frames))
+
+    cdp.on("Page.screencastFrame", on_frame)
+    cdp.send("Page.startScreencast", {"format": "png", "everyNthFrame": 1})
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not until(shown):
+        page.wait_for_timeout(FAST_MS / 2)
+    cdp.send("Page.stopScreencast")
+    return shown
+
+
+@pytest.mark.parametrize("name", ["fast.html", "stripped.html"])
+def test_without_scripts_the_animation_plays_through_to_the_last_frame(chromium, fast_page, name):
+    folder, frames = fast_page
+    n = len(frames)
+    context, page = opened(chromium, folder / name, scripts=False)
     assert page.locator("img.bibun-layers").is_visible()      # an image: kept where inline SVG is stripped
     assert not page.locator(".bibun-controls").is_visible()   # no buttons that would do nothing
-    seen = []
-    deadline = time.monotonic() + 3 * len(frames) * FAST_MS / 1000   # three loops at the most
-    while time.monotonic() < deadline and (len(frames) - 1) not in seen:
-        seen.append(which(photo(page), frames))
+    shown = painted(page, frames, lambda shown: n - 1 in shown, seconds=3 * n * FAST_MS / 1000)
     context.close()
-    assert None not in seen                     # every photograph is one of the frames, exactly
-    assert len(set(seen)) >= 3                  # it moves
-    assert seen[-1] == len(frames) - 1          # and reaches the end
+    assert None not in shown                    # every picture painted is one of the frames, exactly
+    steps = [k for i, k in enumerate(shown) if i == 0 or k != shown[i - 1]]
+    assert len(steps) >= 3                      # it moves
+    assert all(b > a or b == 0 for a, b in zip(steps, steps[1:])), steps   # in order, then from the start
+    assert steps[-1] == n - 1                   # and reaches the end
 
 
 def test_with_scripts_the_animation_waits_and_the_keys_and_buttons_step_it(chromium, fast_page):
-    path, frames = fast_page
-    context, page = opened(chromium, path, scripts=True)
+    folder, frames = fast_page
+    context, page = opened(chromium, folder / "fast.html", scripts=True)
     n = len(frames)
     assert page.locator("svg.bibun-layers").count() == 1       # the script puts the same SVG inline
     assert which(photo(page), frames) == 0
