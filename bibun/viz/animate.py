@@ -161,11 +161,12 @@ def to_html(
 ) -> str:
     """A self-contained HTML page playing the animation (works offline, with or without scripts).
 
-    The frames are one PNG of patches (see :mod:`.patches`) shown as layers of an inline SVG, each
-    layer a frame's patches: SVG animation steps through them in a loop with no script at all.  A
-    small inline script, where scripts run, stops that loop and gives play/pause, previous/next, a
-    slider, a frame counter and the keyboard (left/right arrows, Home/End, space) once the player has
-    focus.  Element ids carry a random suffix so several players can share a page.
+    The frames are one PNG of patches (see :mod:`.patches`) shown as the layers of an SVG image, each
+    layer a frame's patches: SVG animation steps through them in a loop with no script at all, and an
+    ``<img>`` survives the sanitizers that remove inline SVG, styles and scripts.  A small inline
+    script, where scripts run, puts the same SVG inline without its animation and gives play/pause,
+    previous/next, a slider, a frame counter and the keyboard (left/right arrows, Home/End, space) once
+    the player has focus.  Element ids carry a random suffix so several players can share a page.
     ``full_page=False`` returns only the player ``<div>`` (with its ``<style>`` and ``<script>``),
     e.g. for a notebook.  ``compact`` stores the pixels as a palette PNG (about a third of the size).
     """
@@ -208,11 +209,11 @@ def _sheet_png(sheet: PatchSheet, palette: list[int] | None):
     return buf.getvalue(), placed
 
 
-def _player(sheet: tuple[bytes | None, list], frames: list[Frame], heading: str, interval_ms: int,
+def _player(packed: tuple[bytes | None, list], frames: list[Frame], heading: str, interval_ms: int,
             full_page: bool, least_scale: float = 1.0) -> str:
     pid = "bibun-player-" + uuid.uuid4().hex[:12]
     parts = [f'<div id="{pid}" class="bibun-player" tabindex="0">']
-    stage = _stage(*sheet, frames, pid, interval_ms, least_scale) if frames else ""
+    stage = _stage(*packed, frames, pid, interval_ms, least_scale) if frames else ""
     parts.append(f"<style>{_CSS.format(id=pid)}</style>")
     if heading:
         parts.append(f'<div class="bibun-title">{html.escape(heading)}</div>')
