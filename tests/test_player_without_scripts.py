@@ -171,3 +171,16 @@ def test_with_scripts_the_animation_waits_and_the_keys_and_buttons_step_it(chrom
     page.keyboard.press("Home")
     assert which(photo(page), frames) == 0
     context.close()
+
+
+def test_full_colour_frames_rebuilt_from_the_patches_are_the_renderers_even_when_a_step_repeats():
+    from bibun.viz import frame_images, to_html
+    scene, frames = explain("a*x + b", a=-2, x=3, b=4).scene()
+    frames = frames[:3] + [frames[2]] + frames[3:]          # a step that changes nothing: a layer of no patches
+    drawn = [np.asarray(im) for im in frame_images(scene, frames, dpi=50)]
+    page = to_html(scene, frames, dpi=50, compact=False)
+    assert stage_svg(page).count("<g class='bibun-frame'") == len(frames)
+    rebuilt = player_frames(page)
+    assert len(rebuilt) == len(drawn)
+    for k, (h, d) in enumerate(zip(rebuilt, drawn)):
+        assert np.array_equal(h, d), f"frame {k}"
