@@ -15,6 +15,7 @@ import bibun
 from bibun.autograd import engine
 from bibun.explain import ExpressionError, explain, label, parse
 from bibun.explain.cli import parse_values
+from player_frames import SVG_NS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHAPTER_86 = "-log(1/(1+exp(-(w1*x1+w2*x2))))"
@@ -219,7 +220,7 @@ def test_text_markdown_latex_and_html_repr():
     tex = ex.latex()
     assert tex.startswith("\\begin{align*}") and tex.count("&=") == len(ex)
     html = ex._repr_html_()
-    assert html.count('<img class="bibun-frame') == len(ex) and "<html" not in html
+    assert html.count("<g class='bibun-frame'") == len(ex) and "<html" not in html
     assert ex.frames()[0].caption == r"$\alpha = a \, x = (-2) \times 3 = -6$"
     assert ex.frames()[-1].caption.count("\n") == 1                     # local derivative, then chain rule
 
@@ -232,8 +233,8 @@ def test_html_and_gif_have_one_frame_per_step(tmp_path):
     assert len(ex.frames()) == len(ex.steps) == 7
     ex.save_html(tmp_path / "y.html", dpi=50)
     html = (tmp_path / "y.html").read_text(encoding="utf-8")
-    assert html.count('<img class="bibun-frame') == 7
-    assert "http://" not in html and "https://" not in html and "<script src" not in html   # offline
+    assert html.count("<g class='bibun-frame'") == 7
+    assert "http://" not in html.replace(SVG_NS, "") and "https://" not in html and "<script src" not in html  # offline
     ex.save_gif(tmp_path / "y.gif", dpi=50)
     with Image.open(tmp_path / "y.gif") as im:
         assert im.n_frames == 7
@@ -443,7 +444,7 @@ def test_cli_chapter_example(tmp_path, capsys):
     for name, g in (("w1", "-0.3775"), ("w2", "0.3775"), ("x1", "-0.3775"), ("x2", "-0.1888")):
         assert f"∂y/∂{name} = {g}" in out
     n = len(explain(CHAPTER_86, **AT_86))
-    assert html.read_text(encoding="utf-8").count('<img class="bibun-frame') == n == 22
+    assert html.read_text(encoding="utf-8").count("<g class='bibun-frame'") == n == 22
     assert "wrote" in err
 
 

@@ -82,7 +82,7 @@ def test_every_registered_format_is_written_by_save_all_and_offered_by_the_comma
     assert (tmp_path / "y.md").read_text(encoding="utf-8") == ex.markdown()
     assert (tmp_path / "y.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "y.gif").read_bytes()[:6] == b"GIF89a"
-    assert (tmp_path / "y.html").read_text(encoding="utf-8").count('<img class="bibun-frame') == len(ex)
+    assert (tmp_path / "y.html").read_text(encoding="utf-8").count("<g class='bibun-frame'") == len(ex)
     with pytest.raises(SystemExit):
         main(["explain", "--help"])
     helptext = " ".join(capsys.readouterr().out.split())

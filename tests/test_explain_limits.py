@@ -1,6 +1,5 @@
 """Drawing an explanation: each frame redraws only what changed, one drawing serves HTML and GIF, and graphs
 too large to draw in reasonable time are refused with a way out (a sub-expression, or the text alone)."""
-import base64
 import io
 import os
 import re
@@ -14,6 +13,8 @@ import bibun.viz.animate as animate
 from bibun.explain import explain
 from bibun.viz import MAX_NODES, Edge, Node, Scene, TooLargeToDraw, draw, frame_images, render_frames, save_gif, to_html
 from bibun.viz.scene import check_size
+
+from player_frames import player_frames
 
 CHAPTER_86 = "-log(1/(1+exp(-(w1*x1+w2*x2))))"
 AT_86 = dict(w1=1, w2=0.5, x1=1, x2=-1)
@@ -102,8 +103,7 @@ def test_html_and_gif_come_from_one_drawing_with_the_same_pixels(tmp_path, monke
     ex.save_animation(html=tmp_path / "y.html", gif=tmp_path / "y.gif", dpi=50)
     assert calls[0] == 1
     page = (tmp_path / "y.html").read_text(encoding="utf-8")
-    html_frames = [np.asarray(Image.open(io.BytesIO(base64.b64decode(d))).convert("RGB"))
-                   for d in re.findall(r'base64,([^"]+)"', page)]
+    html_frames = player_frames(page)
     with Image.open(tmp_path / "y.gif") as im:
         assert im.info["loop"] == 0 and im.info["duration"] == 1200
         gif_frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)]

@@ -80,8 +80,12 @@ KINDS = ["explain", "report", "compare", "tour"]
 def test_every_image_loads_and_nothing_is_logged_as_an_error(browser, pages, kind):
     page, errors = opened(browser, pages[kind])
     images = page.evaluate("() => Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt])")
-    assert images, "the page shows no image"
-    broken = [alt for complete, width, alt in images if not (complete and width > 0)]
+    # a player's frames are one picture of patches inside an SVG: loaded if the browser decodes its data
+    sheets = page.evaluate("""() => Promise.all(Array.from(document.querySelectorAll('svg.bibun-layers image'))
+        .map(s => { const i = new Image(); i.src = s.getAttribute('href');
+                    return i.decode().then(() => [true, i.naturalWidth, s.id], () => [false, 0, s.id]); }))""")
+    assert images or sheets, "the page shows no image"
+    broken = [alt for complete, width, alt in images + sheets if not (complete and width > 0)]
     assert broken == []
     assert errors == []
     page.close()
@@ -117,17 +121,19 @@ def test_text_in_figures_is_readable_at_800_pixels(browser, pages, kind):
     and the tour's matplotlib figures: 10 points (their smallest text) at the dpi written in the PNG."""
     from bibun.workbench.figures import TEXT_PT
     page, _ = opened(browser, pages[kind])
-    shown = page.evaluate("""() => Array.from(document.images)
-        .filter(i => i.classList.contains('fig') || i.classList.contains('bibun-on'))
-        .map(i => [i.className, i.src, i.getBoundingClientRect().width])""")
+    shown = page.evaluate("""() => Array.from(document.images).filter(i => i.classList.contains('fig'))
+        .map(i => [i.className, i.src, i.getBoundingClientRect().width]).concat(
+          Array.from(document.querySelectorAll('svg.bibun-layers'))
+          .map(s => ['bibun-layers', s.viewBox.baseVal.width, s.getBoundingClientRect().width]))""")
     assert shown
     st = Style()
     small = []
     for cls, src, css_width in shown:
-        width, _, dpi = png_size_dpi(src)
-        if "bibun-frame" in cls:
+        if cls == "bibun-layers":                    # a player's frames, drawn at 100 dpi
+            width = src
             text_px = min(st.value_fontsize, st.label_fontsize) * 100 / 72
         else:
+            width, _, dpi = png_size_dpi(src)
             assert dpi is not None and abs(dpi - 100) < 0.5, "figures are written at 100 dpi"
             text_px = TEXT_PT * dpi / 72
         em = text_px * css_width / width
@@ -145,15 +151,16 @@ def test_every_player_steps_with_its_buttons_and_keys(browser, pages, kind):
 
     for pid in ids:
         player = page.locator(f"#{pid}")
-        n = player.locator("img.bibun-frame").count()
+        n = player.locator("g.bibun-frame").count()
         assert n >= 7
 
         def at():
-            """The frame shown (0-based) and the counter's text; exactly one frame is visible."""
-            visible = page.evaluate(f"""() => Array.from(document.querySelectorAll('#{pid} img.bibun-frame'))
-                .map((im, i) => im.getBoundingClientRect().height > 0 ? i : -1).filter(i => i >= 0)""")
-            assert len(visible) == 1
-            return visible[0], player.locator(".bibun-counter").inner_text()
+            """The frame shown (0-based) and the counter's text; frame k shows the layers 0..k and no other."""
+            visible = page.evaluate(f"""() => Array.from(document.querySelectorAll('#{pid} g.bibun-frame'))
+                .map(g => getComputedStyle(g).visibility === 'visible')""")
+            k = sum(visible) - 1
+            assert visible == [True] * (k + 1) + [False] * (n - k - 1)
+            return k, player.locator(".bibun-counter").inner_text()
 
         assert at() == (0, f"1 / {n}")
         player.locator(f"#{pid}-next").click()

@@ -7,10 +7,14 @@ import html
 import io
 import math
 import uuid
+from urllib.parse import quote
+
+import numpy as np
 
 from .._atomic import write_bytes
 from .gif import GifWriter
 from .frames import frame_pixels
+from .patches import Patch, PatchSheet
 from ._layout import Style
 from .scene import Frame, Scene
 
@@ -26,7 +30,8 @@ def frame_images(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: St
 
 
 def _quantized_frames(scene: Scene, frames: list[Frame], dpi: int, style: Style | None):
-    """Yield each frame as a palette image over the drawing's fixed colours (one image, updated in place)."""
+    """Yield ``(image, boxes)`` per frame: the frame as a palette image over the drawing's fixed colours (one
+    image, updated in place) and the boxes outside which it equals the frame before (see :mod:`.frames`)."""
     from PIL import Image
 
     pal = _palette_image(style)
@@ -38,7 +43,7 @@ def _quantized_frames(scene: Scene, frames: list[Frame], dpi: int, style: Style 
                 q = part
             else:
                 q.paste(part, (x0, y0))
-        yield q
+        yield q, boxes
 
 
 def _png(im) -> bytes:
@@ -64,9 +69,8 @@ _CSS = """
 #{id}:focus {{ border-color: #8ab4f8; }}
 #{id} .bibun-title {{ font-weight: 600; margin: 0 0 6px 0; color: #222; }}
 #{id} .bibun-stage {{ line-height: 0; overflow-x: auto; }}
-#{id} img.bibun-frame {{ max-width: 100%; min-width: {min_width}px; height: auto; display: none; }}
-#{id} img.bibun-frame.bibun-on {{ display: block; }}
 #{id} .bibun-controls {{ display: flex; align-items: center; gap: 6px; margin-top: 6px; flex-wrap: wrap; }}
+#{id} .bibun-controls[hidden] {{ display: none; }}
 #{id} .bibun-controls button {{ min-width: 2.4em; padding: 2px 8px; border: 1px solid #bbb; border-radius: 4px;
   background: #f6f6f6; cursor: pointer; font-size: 14px; }}
 #{id} .bibun-controls button:hover {{ background: #eaeaea; }}
@@ -74,21 +78,36 @@ _CSS = """
 #{id} .bibun-counter {{ font-variant-numeric: tabular-nums; color: #444; min-width: 4.5em; text-align: right; font-size: 13px; }}
 """
 
+# The frames are layers of an SVG, frame k the first frame with the patches of frames 1..k over it.  The SVG
+# is an image (<img src="data:image/svg+xml,...">, which survives where inline SVG, styles and scripts are
+# stripped, as in an untrusted notebook) whose <animate> elements show each layer from its step to the end
+# of the loop.  The script, where it runs, puts the same SVG inline without those, shows the controls, and
+# shows the layers up to the chosen frame itself.
 _JS = """
 (function () {{
   var root = document.getElementById("{id}");
   if (!root) return;
-  var imgs = root.querySelectorAll("img.bibun-frame");
-  var n = imgs.length, cur = 0, timer = null, interval = {interval};
+  var img = root.querySelector("img.bibun-layers");
+  if (!img) return;
+  var src = img.getAttribute("src");
+  var doc = new DOMParser().parseFromString(decodeURIComponent(src.slice(src.indexOf(",") + 1)), "image/svg+xml");
+  Array.prototype.forEach.call(doc.querySelectorAll("animate"), function (a) {{ a.parentNode.removeChild(a); }});
+  var stage = document.importNode(doc.documentElement, true);
+  stage.setAttribute("style", img.getAttribute("style"));
+  stage.setAttribute("role", "img");
+  img.parentNode.replaceChild(stage, img);
+  var layers = stage.querySelectorAll("g.bibun-frame");
+  var n = layers.length, cur = 0, timer = null, interval = {interval};
   var slider = document.getElementById("{id}-slider");
   var counter = document.getElementById("{id}-counter");
   var playBtn = document.getElementById("{id}-play");
+  root.querySelector(".bibun-controls").hidden = false;
   function show(i) {{
     if (n === 0) return;
     i = Math.max(0, Math.min(n - 1, i));
-    imgs[cur].classList.remove("bibun-on");
+    for (var j = 0; j < n; j++) layers[j].setAttribute("visibility", j <= i ? "visible" : "hidden");
     cur = i;
-    imgs[cur].classList.add("bibun-on");
+    stage.setAttribute("aria-label", layers[cur].getAttribute("data-caption"));
     slider.value = cur;
     counter.textContent = (cur + 1) + " / " + n;
   }}
@@ -140,20 +159,27 @@ def to_html(
     compact: bool = True,
     style: Style | None = None,
 ) -> str:
-    """A self-contained HTML page playing the animation (works offline).
+    """A self-contained HTML page playing the animation (works offline, with or without scripts).
 
-    Frames are base64-embedded PNGs (``<img class="bibun-frame">``, one per
-    frame); a small inline script gives play/pause, previous/next, a slider,
-    a frame counter and the keyboard (left/right arrows, Home/End, space)
-    once the player has focus.  Element ids carry a random suffix so several
-    players can share a page.  ``full_page=False`` returns only the player
-    ``<div>`` (with its ``<style>`` and ``<script>``), e.g. for a notebook.
-    ``compact`` stores the frames as palette PNGs (about a third of the size).
+    The frames are one PNG of patches (see :mod:`.patches`) shown as the layers of an SVG image, each
+    layer a frame's patches: SVG animation steps through them in a loop with no script at all, and an
+    ``<img>`` survives the sanitizers that remove inline SVG, styles and scripts.  A small inline
+    script, where scripts run, puts the same SVG inline without its animation and gives play/pause,
+    previous/next, a slider, a frame counter and the keyboard (left/right arrows, Home/End, space) once
+    the player has focus.  Element ids carry a random suffix so several players can share a page.
+    ``full_page=False`` returns only the player ``<div>`` (with its ``<style>`` and ``<script>``),
+    e.g. for a notebook.  ``compact`` stores the pixels as a palette PNG (about a third of the size).
     """
     frames = list(frames)
-    images = _quantized_frames(scene, frames, dpi, style) if compact else frame_images(scene, frames, dpi, style=style)
-    pngs = [_png(im) for im in images]
-    return _player(pngs, frames, title or scene.title, interval_ms, full_page, _least_scale(style, dpi))
+    sheet = PatchSheet()
+    if compact:
+        for q, boxes in _quantized_frames(scene, frames, dpi, style):
+            sheet.add(np.asarray(q), boxes)
+    else:
+        for pixels, boxes in frame_pixels(scene, frames, dpi, style=style):
+            sheet.add(pixels[..., :3], boxes)
+    return _player(_sheet_png(sheet, _palette(style) if compact else None), frames, title or scene.title,
+                   interval_ms, full_page, _least_scale(style, dpi))
 
 
 # The least height, in CSS pixels, of the values and edge names in a frame (the figure's smallest text that
@@ -166,30 +192,35 @@ def _least_scale(style: Style | None, dpi: int) -> float:
     return min(1.0, READABLE_PX / (min(st.value_fontsize, st.label_fontsize) * dpi / 72))
 
 
-def _png_width(png: bytes) -> int:
-    return int.from_bytes(png[16:20], "big")  # the IHDR chunk, right after the signature
+def _sheet_png(sheet: PatchSheet, palette: list[int] | None):
+    """(the sheet as PNG bytes, each frame's patches), or (None, []) for no frames. *palette*: the sheet
+    holds palette indices over it; None: RGB colours."""
+    from PIL import Image
+
+    if not sheet:
+        return None, []
+    pixels, placed = sheet.pack()
+    if palette is None:
+        return _png(Image.fromarray(pixels)), placed
+    im = Image.fromarray(pixels, "P")
+    im.putpalette(palette)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", optimize=True)  # one picture per animation: worth zlib's best, a tenth of a second
+    return buf.getvalue(), placed
 
 
-def _player(pngs: list[bytes], frames: list[Frame], heading: str, interval_ms: int, full_page: bool,
-            least_scale: float = 1.0) -> str:
+def _player(packed: tuple[bytes | None, list], frames: list[Frame], heading: str, interval_ms: int,
+            full_page: bool, least_scale: float = 1.0) -> str:
     pid = "bibun-player-" + uuid.uuid4().hex[:12]
     parts = [f'<div id="{pid}" class="bibun-player" tabindex="0">']
-    min_width = math.ceil(_png_width(pngs[0]) * least_scale) if pngs else 0
-    parts.append(f"<style>{_CSS.format(id=pid, min_width=min_width)}</style>")
+    stage = _stage(*packed, frames, pid, interval_ms, least_scale) if frames else ""
+    parts.append(f"<style>{_CSS.format(id=pid)}</style>")
     if heading:
         parts.append(f'<div class="bibun-title">{html.escape(heading)}</div>')
-    parts.append('<div class="bibun-stage">')
-    for i, (png, f) in enumerate(zip(pngs, frames)):
-        on = " bibun-on" if i == 0 else ""
-        data = base64.b64encode(png).decode("ascii")
-        parts.append(
-            f'<img class="bibun-frame{on}" id="{pid}-f{i}" alt="{html.escape(_caption_alt(f), quote=True)}" '
-            f'src="data:image/png;base64,{data}">'
-        )
-    parts.append("</div>")
+    parts.append(f'<div class="bibun-stage">{stage}</div>')
     last = max(0, len(frames) - 1)
     parts.append(
-        '<div class="bibun-controls">'
+        '<div class="bibun-controls" hidden>'
         f'<button type="button" id="{pid}-prev" title="previous">&#8249;</button>'
         f'<button type="button" id="{pid}-play" title="play">&#9654;</button>'
         f'<button type="button" id="{pid}-next" title="next">&#8250;</button>'
@@ -210,6 +241,38 @@ def _player(pngs: list[bytes], frames: list[Frame], heading: str, interval_ms: i
         "</head>\n<body style=\"margin:16px;background:#fafafa\">\n"
         f"{player}\n</body>\n</html>\n"
     )
+
+
+def _stage(png: bytes, placed: list[list[Patch]], frames: list[Frame], pid: str, interval_ms: int,
+           least_scale: float) -> str:
+    """The frames as an animated SVG image: the sheet once, then one layer per frame whose patches are windows
+    onto it; each layer after the first is hidden until its step of the loop."""
+    width, height = placed[0][0].w, placed[0][0].h
+    sheet_w, sheet_h = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # PNG's IHDR
+    data = base64.b64encode(png).decode("ascii")
+    n = len(frames)
+    loop = f"{n * int(interval_ms)}ms"
+    out = [f"<svg xmlns='{_SVG_NS}' class='bibun-layers' viewBox='0 0 {width} {height}' width='{width}' "
+           f"height='{height}'><defs><image id='{pid}-sheet' width='{sheet_w}' height='{sheet_h}' "
+           f"href='data:image/png;base64,{data}'/></defs>"]
+    for k, (patches, f) in enumerate(zip(placed, frames)):
+        out.append(f"<g class='bibun-frame' data-caption='{html.escape(_caption_alt(f), quote=True)}'>")
+        if k:
+            out.append(f"<animate attributeName='visibility' values='hidden;visible' keyTimes='0;{k / n:.6f}' "
+                       f"calcMode='discrete' dur='{loop}' repeatCount='indefinite'/>")
+        for p in patches:
+            out.append(f"<svg x='{p.x}' y='{p.y}' width='{p.w}' height='{p.h}' viewBox='{p.sx} {p.sy} {p.w} {p.h}'>"
+                       f"<use href='#{pid}-sheet'/></svg>")
+        out.append("</g>")
+    out.append("</svg>")
+    # in a data URL only % and # must be escaped; " and & too, for the HTML attribute it sits in
+    src = "data:image/svg+xml," + quote("".join(out), safe=" !$'()*+,/:;<=>?@[]^`{|}")
+    size = f"display:block;width:{width}px;max-width:100%;min-width:{math.ceil(width * least_scale)}px;height:auto"
+    return (f'<img class="bibun-layers" alt="{html.escape(_caption_alt(frames[0]), quote=True)}" '
+            f'style="{size}" src="{src}">')
+
+
+_SVG_NS = "http://www.w3.org/2000/svg"  # a name, not an address: nothing is fetched from it
 
 
 # --------------------------------------------------------------------------------------
@@ -275,16 +338,17 @@ def render_animation(scene: Scene, frames: list[Frame], *, html: bool = True, gi
     frames = list(frames)
     if gif and not frames:
         raise ValueError("save_gif needs at least one frame")
-    pngs: list[bytes] = []
+    sheet = PatchSheet()
     writer = None
-    for q in _quantized_frames(scene, frames, dpi, style):
+    for q, boxes in _quantized_frames(scene, frames, dpi, style):
         if html:
-            pngs.append(_png(q))
+            sheet.add(np.asarray(q), boxes)
         if gif:
             if writer is None:
                 writer = GifWriter(q.size, _palette(style), duration_ms)
             writer.add(q)
-    page = _player(pngs, frames, title or scene.title, interval_ms, full_page, _least_scale(style, dpi)) if html else None
+    page = _player(_sheet_png(sheet, _palette(style)), frames, title or scene.title, interval_ms, full_page,
+                   _least_scale(style, dpi)) if html else None
     return page, (bytes(writer) if writer is not None else None)
 
 
