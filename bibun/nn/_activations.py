@@ -84,7 +84,7 @@ def glu(input, dim=-1):
     x = _t(input)
     if x.ndim == 0 or x.shape[dim] % 2:
         raise ValueError(f"glu: halving dimension {dim} needs an even size, got shape {tuple(x.shape)}")
-    a, b = x.chunk(2, dim)
+    a, b = x.split(x.shape[dim] // 2, dim)
     return a * b.sigmoid()
 
 
