@@ -101,21 +101,22 @@ def _dtype(dtype):
     return np.float32 if dtype is None else Tensor._wrap(np.zeros(0, np.float32)).type(dtype)._data.dtype
 
 
+def _affine(module, affine, bias, shape, dtype):
+    """The learned scale (ones) and shift (zeros) of a norm layer; None where it has none."""
+    module.register_parameter("weight", Parameter(Tensor._wrap(np.ones(shape, dtype))) if affine else None)
+    module.register_parameter("bias", Parameter(Tensor._wrap(np.zeros(shape, dtype))) if affine and bias else None)
+
+
 class _BatchNorm(Module):
     _ranks = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
-                 dtype=None):
+                 dtype=None, *, bias=True):
         super().__init__()
         dt = _dtype(dtype)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(Tensor._wrap(np.ones(num_features, dt)))
-            self.bias = Parameter(Tensor._wrap(np.zeros(num_features, dt)))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, affine, bias, num_features, dt)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor._wrap(np.zeros(num_features, dt)))
             self.register_buffer("running_var", Tensor._wrap(np.ones(num_features, dt)))
@@ -157,7 +158,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -185,37 +186,25 @@ class LayerNorm(Module):
         dt = _dtype(dtype)
         self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(Tensor._wrap(np.ones(self.normalized_shape, dt)))
-            if bias:
-                self.bias = Parameter(Tensor._wrap(np.zeros(self.normalized_shape, dt)))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, elementwise_affine, bias, self.normalized_shape, dt)
 
     def forward(self, input):
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
 
 
 class GroupNorm(Module):
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
                              f"({num_groups})")
         dt = _dtype(dtype)
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        if affine:
-            self.weight = Parameter(Tensor._wrap(np.ones(num_channels, dt)))
-            self.bias = Parameter(Tensor._wrap(np.zeros(num_channels, dt)))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, affine, bias, num_channels, dt)
 
     def forward(self, input):
         x = _t(input)
@@ -225,4 +214,4 @@ class GroupNorm(Module):
         return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
