@@ -4,7 +4,6 @@ are plainly a composition: relu6 is hardtanh(0, 6), glu halves and gates, softmi
 import numpy as np
 
 from .._tensor import Tensor
-from .._tensor_methods import _elementwise_inplace
 from ..ops import activations as A
 from .module import Module
 from .parameter import Parameter
@@ -15,10 +14,18 @@ def _t(x):
 
 
 def _run(name, op, input, inplace, **params):
-    """op(input), or written back into input (inplace=True) the way the Tensor's own in-place methods are."""
-    if inplace:
-        return _elementwise_inplace(name, lambda t: op(t, **params))(_t(input))
-    return op(_t(input), **params)
+    """op(input), or written back into input (inplace=True) as the Tensor's in-place methods do: recorded as the
+    out-of-place op under grad mode, written into the array otherwise."""
+    x = _t(input)
+    if not inplace:
+        return op(x, **params)
+    what = name + "_"
+    x._check_inplace(what)
+    if x._records(()):
+        return x._record(lambda before: op(before, **params), what)
+    np.copyto(x._data, op(Tensor._wrap(x._data), **params)._data)
+    x._changed(what)
+    return x
 
 
 def gelu(input, approximate="none"):
