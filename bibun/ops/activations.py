@@ -109,17 +109,17 @@ silu = unary(defop(
 leaky_relu = unary(defop(
     "leaky_relu", fwd=lambda a, negative_slope=0.01: np.where(a > 0, a, a * negative_slope),
     vjp=lambda xp, g, out, a, negative_slope=0.01: xp.where(a > 0, g, g * negative_slope), kind=A,
-    symbol="LeakyReLU", label=r"\mathrm{LeakyReLU}", local=(r"[@0 > 0] + \alpha [@0 \leq 0]",),
+    symbol="LeakyReLU", label=r"\mathrm{LeakyReLU}", local=(r"[@0 > 0] + \mathit{slope} \, [@0 \leq 0]",),
     forward=Form(r"\mathrm{LeakyReLU}(@0)", "LeakyReLU(@0)", ATOM)), floating=True)
 elu = unary(defop(
     "elu", fwd=_elu, vjp=lambda xp, g, out, a, alpha=1.0: xp.where(a > 0, g, g * (out + alpha)), kind=A,
-    symbol="ELU", label=r"\mathrm{ELU}", local=(r"[@0 > 0] + \alpha e^{@0} [@0 \leq 0]",),
+    symbol="ELU", label=r"\mathrm{ELU}", local=(r"[@0 > 0] + \mathit{alpha} \, e^{@0} [@0 \leq 0]",),
     forward=Form(r"\mathrm{ELU}(@0)", "ELU(@0)", ATOM)), floating=True)
 softplus = unary(defop(
     "softplus", fwd=_softplus,
     vjp=lambda xp, g, out, a, beta=1.0, threshold=20.0: xp.where(a * beta > threshold, g, g * xp.sigmoid(a * beta)),
-    kind=A, symbol="softplus", label=r"\mathrm{softplus}", local=(r"\sigma(\beta @0)",),
-    forward=Form(r"\frac{1}{\beta}\log(1 + e^{\beta @0})", "log(1 + e^(β·@0))/β", ATOM)), floating=True)
+    kind=A, symbol="softplus", label=r"\mathrm{softplus}", local=(r"\sigma(\mathit{beta} \, @0)",),
+    forward=Form(r"\mathrm{softplus}(@0)", "softplus(@0)", ATOM)), floating=True)
 log_sigmoid = unary(defop(
     "log_sigmoid", fwd=_log_sigmoid, vjp=lambda xp, g, out, a: g * xp.sigmoid(-a), kind=A,
     symbol=r"\log\sigma", local=(r"1 - \sigma(@0)",), forward=Form(r"\log \sigma(@0)", "log σ(@0)", ATOM)),
@@ -138,7 +138,7 @@ softsign = unary(defop(
     forward=Form(r"\frac{@0}{1 + |@0|}", "@(0)/(1 + |@0|)", ATOM)), floating=True)
 threshold = unary(defop(
     "threshold", fwd=_threshold, vjp=lambda xp, g, out, a, threshold, value: g * (a > threshold), kind=A,
-    symbol="threshold", label=r"\mathrm{threshold}", local=(r"[@0 > \theta]",),
+    symbol="threshold", label=r"\mathrm{threshold}", local=(r"[@0 > \mathit{threshold}]",),
     forward=Form(r"\mathrm{threshold}(@0)", "threshold(@0)", ATOM)), floating=True)
 # PReLU: the slope is a weight that learns; the engine sums its gradient back to the weight's shape
 prelu = binary(defop(

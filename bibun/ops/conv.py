@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._registry import ATOM, Form, Text, defop
+from ._registry import PRODUCT, Form, Text, defop
 from ._wrap import nary, unary
 
 
@@ -142,4 +142,4 @@ convolution = nary(defop(
     symbol="*", label=r"\mathrm{conv}", local=(None, None, "1"),
     vjp_text=(Text(r"\mathrm{conv}^{\top}(@g, @1)", "conv_transpose(@g, @1)"),
               Text(r"\mathrm{conv}(@0, @g)", "conv(@0, @g)"), Text(r"\sum @g", "sum of @g")),
-    forward=Form(r"@(0) \ast @(1)", "@(0) * @(1)", ATOM)))
+    forward=Form(r"@(0) \ast @(1)", "@(0) * @(1)", PRODUCT)))
