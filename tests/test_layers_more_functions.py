@@ -192,3 +192,17 @@ def test_embedding_and_norm_errors_say_what_to_do():
         F.batch_norm(bibun.randn(1, 3), bibun.zeros(3), bibun.ones(3), training=True)
     with pytest.raises(ValueError, match="approximate"):
         F.gelu(bibun.randn(3), approximate="fast")
+
+
+def test_erf_without_scipy_gives_the_same_numbers(monkeypatch):
+    import sys
+    from bibun.ops import activations as A
+    x = np.linspace(-6, 6, 241)
+    with_scipy = A._erf(x)
+    monkeypatch.setattr(A, "_erf_ufunc", None)
+    monkeypatch.setitem(sys.modules, "scipy.special", None)          # import scipy.special now fails
+    without = A._erf(x)
+    assert A._erf_ufunc is not None and without.dtype == np.float64
+    # both are the C library's erf or as close: within 2 ulp of each other
+    np.testing.assert_allclose(without, with_scipy, rtol=4.5e-16, atol=0)
+    assert A._erf(x.astype(np.float32)).dtype == np.float32
