@@ -43,12 +43,12 @@ class _Encoder:
     def encode(self, obj):
         if isinstance(obj, Tensor):
             key = f"a{len(self.arrays)}"
-            self.arrays[key] = np.ascontiguousarray(obj._data)
+            self.arrays[key] = np.asarray(obj._data, order="C")      # ascontiguousarray would make 0-d 1-d
             return {"t": "parameter" if isinstance(obj, Parameter) else "tensor", "k": key,
                     "rg": bool(obj.requires_grad)}
         if isinstance(obj, np.ndarray):
             key = f"a{len(self.arrays)}"
-            self.arrays[key] = np.ascontiguousarray(obj)
+            self.arrays[key] = np.asarray(obj, order="C")
             return {"t": "ndarray", "k": key}
         if isinstance(obj, dict):
             return {"t": "odict" if isinstance(obj, collections.OrderedDict) else "dict",
@@ -279,7 +279,7 @@ def _read_npy(fp, size, key, name):
     a = np.frombuffer(buf, dtype=dtype).reshape(shape, order="F" if fortran else "C")
     if not dtype.isnative:
         a = a.astype(dtype.newbyteorder("="))
-    return np.ascontiguousarray(a)
+    return np.asarray(a, order="C")          # ascontiguousarray would make a 0-d array 1-d
 
 
 def _checked_dtype(dtype, key, name):

@@ -404,6 +404,9 @@ CASES = {
 from op_cases_more import MORE  # noqa: E402  (the newer primitives; it imports the helpers above)
 
 CASES.update(MORE)
+from op_cases_layers import LAYERS  # noqa: E402  (activations, convolution, pooling, embedding)
+
+CASES.update(LAYERS)
 
 PARAMS = [pytest.param(name, case, id=f"{name}-{k}-{case.desc}")
           for name, cases in CASES.items() for k, case in enumerate(cases)]

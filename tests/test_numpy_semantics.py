@@ -4,6 +4,7 @@ and for its gradient against central finite differences of NumPy's own function 
 
 `SPECS` must name every public function of bibun.numpy and bibun.numpy.linalg: a new one without a spec here
 makes `test_every_function_has_a_spec` fail."""
+import math
 import types
 
 import numpy as onp
@@ -136,6 +137,7 @@ for _n in ("var", "std"):
 SPECS += [
     S("prod", lambda np, a: np.prod(a, axis=1), onp.array([[1.0, 0.0, 2.0], [0.0, 0.0, 3.0], [1.5, 2.0, -1.0]])),
     S("sigmoid", lambda np, a: np.sigmoid(a), rn(2, 3, 4), ref=lambda np, a: 1 / (1 + onp.exp(-a))),
+    S("erf", lambda np, a: np.erf(a), rn(2, 3, 4), ref=lambda np, a: onp.vectorize(math.erf)(a)),
     S("softmax", lambda np, a: np.softmax(a, axis=1), rn(2, 3, 4), ref=lambda np, a: _softmax(np, a, 1)),
     S("softmax", lambda np, a: np.softmax(a), rn(3, 4), ref=_softmax),
     S("log_softmax", lambda np, a: np.log_softmax(a, axis=0), rn(2, 3, 4),

@@ -272,3 +272,10 @@ def one_hot(tensor, num_classes=-1):
 
 # built from the ones above (a module of their own: they are composites, not new ops)
 from ._smooth_losses import smooth_l1_loss, huber_loss  # noqa: E402,F401
+from ._activations import (gelu, silu, leaky_relu, elu, softplus, logsigmoid, hardtanh, relu6, mish,  # noqa: E402,F401
+                           softsign, threshold, prelu, glu, softmin)
+from ._conv import (conv1d, conv2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d, pad, unfold, fold,  # noqa: E402,F401
+                    dropout2d)
+from ._norm import batch_norm, layer_norm, group_norm  # noqa: E402,F401
+from ._embedding import embedding  # noqa: E402,F401
+from ._similarity import kl_div, cosine_similarity, normalize  # noqa: E402,F401

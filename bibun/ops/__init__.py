@@ -2,6 +2,7 @@
 names; `bindings` lists those names for the modules that bind them (bibun._tensor, bibun, bibun.numpy)."""
 from ._registry import METHOD, OPS, SURFACES, Op, apply, bindings, defop, defsurface
 from . import elementwise, reduction, shape, linalg, losses
+from . import activations, conv, pool, embedding
 from ._xp import RAW
 from ..autograd import engine as _engine
 

@@ -4,6 +4,7 @@ import types
 
 import numpy as np
 
+from .activations import _erf
 from .elementwise import _sigmoid
 from .reduction import _log_softmax, _softmax, _sum
 
@@ -17,6 +18,7 @@ class _Namespace(types.SimpleNamespace):
 # NumPy's names are copied in on first use: copying all of dir(np) would import its lazy submodules
 RAW = _Namespace()
 RAW.sigmoid = _sigmoid
+RAW.erf = _erf
 RAW.sum = _sum
 RAW.softmax = lambda a, axis: _softmax(a, axis)
 RAW.log_softmax = lambda a, axis: _log_softmax(a, axis)
