@@ -7,7 +7,7 @@ written with jnp can be explained like one written with bibun's PyTorch surface.
 
 The functions come from the op table (its `numpy=` names), the same list bibun.numpy binds; the four
 that real jax.numpy does not have (sigmoid, softmax, log_softmax, logsumexp) live in jax.nn instead, and
-NumPy's `fix`, which JAX has not, is left out.
+NumPy's `fix`, which JAX has not, and `erf` (jax.scipy.special.erf there) are left out.
 """
 import builtins as _builtins
 import sys as _sys
@@ -31,7 +31,7 @@ dtype, finfo, iinfo, issubdtype = _np.dtype, _np.finfo, _np.iinfo, _np.issubdtyp
 floating, integer, inexact, number = _np.floating, _np.integer, _np.inexact, _np.number
 pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, _np.newaxis
 
-_NOT_IN_JAX_NUMPY = {"sigmoid", "softmax", "log_softmax", "logsumexp", "fix"}
+_NOT_IN_JAX_NUMPY = {"sigmoid", "softmax", "log_softmax", "logsumexp", "fix", "erf"}
 
 
 class _Call:
