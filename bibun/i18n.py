@@ -90,10 +90,19 @@ def speaking(method):
     return wrapper
 
 
+def in_language(fn):
+    """`fn` takes a keyword `lang` ("en", "ja"; None: the language in effect) and runs in that language."""
+    @functools.wraps(fn)
+    def wrapper(*args, lang=None, **kwargs):
+        with language(lang):
+            return fn(*args, **kwargs)
+    return wrapper
+
+
 def _(message):
     """`message` in the language in effect."""
     lang = current()
-    return message if lang == SOURCE else catalog(lang).gettext(message)
+    return message if lang == SOURCE or not message else catalog(lang).gettext(message)
 
 
 def ngettext(singular, plural, n):
