@@ -6,6 +6,7 @@ after the usual one (matplotlib falls back to it glyph by glyph), and where ther
 stops with an error saying what to install, instead of drawing boxes.
 """
 import functools
+import inspect
 from contextlib import contextmanager
 
 from ..i18n import SOURCE, _, current
@@ -57,7 +58,14 @@ def for_language():
 
 
 def drawing_in_language(fn):
-    """`fn` makes its figures with the glyphs of the language in effect."""
+    """`fn` makes its figures with the glyphs of the language in effect (a generator: while it runs)."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            with for_language():
+                yield from fn(*args, **kwargs)
+        return generator
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         with for_language():
