@@ -5,7 +5,7 @@ import numpy as np
 from . import _dtype
 from ._errors import name_of
 from ._print import format_tensor
-from .i18n import _
+from .i18n import translate as _
 
 
 def int_grad(a):

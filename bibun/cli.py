@@ -7,7 +7,7 @@ import importlib
 import sys
 
 from . import __version__
-from .i18n import LANGUAGES, N_, _, language, normalise
+from .i18n import LANGUAGES, N_, translate as _, language, normalise
 
 # name -> (module, one-line help); each module has add_arguments(parser) and run(args) -> exit code
 COMMANDS = {

@@ -8,7 +8,7 @@ The language is, first to last: the one set with `language(...)` (explain(lang=.
 `bibun --lang ...` set it), then BIBUN_LANG, then the locale (LC_ALL, LC_MESSAGES, LANG: a value starting
 with "ja" means Japanese), else English.
 
-Messages are marked in the code with `_("...")` (translated where they are used) or `N_("...")` (a
+Messages are marked in the code with `_("...")` (`translate`, translated where they are used) or `N_("...")` (a
 constant translated later, by `_`), and translated with Python's gettext from the catalog in
 bibun/locale/<lang>/LC_MESSAGES/bibun.po. The .po is compiled in memory on first use (`_compile`): the
 .po stays the one file to edit, nothing can go stale, and nothing is written into an installed package
@@ -99,8 +99,8 @@ def in_language(fn):
     return wrapper
 
 
-def _(message):
-    """`message` in the language in effect."""
+def translate(message):
+    """`message` in the language in effect (imported as `_`, the name gettext's tools look for)."""
     lang = current()
     return message if lang == SOURCE or not message else catalog(lang).gettext(message)
 

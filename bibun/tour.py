@@ -14,7 +14,7 @@ import io
 import time
 from pathlib import Path
 
-from .i18n import N_, _, language
+from .i18n import N_, translate as _, language
 
 # in Japanese, the chapter's own section titles
 SECTIONS = [("s81", N_("8.1 Graphs")), ("s82", N_("8.2 Four ways to train")), ("s83", N_("8.3 Circles")),

@@ -124,7 +124,7 @@ def test_captions_keep_japanese_out_of_mathtext():
 
 def _font_or_skip():
     pytest.importorskip("matplotlib")
-    from bibun.viz._fonts import MissingFontError, japanese_font
+    from bibun.viz.fonts import MissingFontError, japanese_font
     try:
         return japanese_font()
     except MissingFontError as e:
@@ -151,16 +151,16 @@ def test_a_japanese_figure_draws_every_glyph(caplog):
 
 def test_a_missing_japanese_font_is_an_error_not_boxes(monkeypatch):
     pytest.importorskip("matplotlib")
-    from bibun.viz import _fonts
-    monkeypatch.setattr(_fonts, "FAMILIES", ("No Such Font",))
-    monkeypatch.setattr(_fonts, "FILES", ("no-such-font-file",))
-    _fonts.japanese_font.cache_clear()
+    from bibun.viz import fonts
+    monkeypatch.setattr(fonts, "FAMILIES", ("No Such Font",))
+    monkeypatch.setattr(fonts, "FILES", ("no-such-font-file",))
+    fonts.japanese_font.cache_clear()
     try:
-        with pytest.raises(_fonts.MissingFontError, match="fonts-noto-cjk"):
+        with pytest.raises(fonts.MissingFontError, match="fonts-noto-cjk"):
             _explained().to_png()
         assert _explained("en").to_png().startswith(b"\x89PNG")   # English needs no such font
     finally:
-        _fonts.japanese_font.cache_clear()
+        fonts.japanese_font.cache_clear()
 
 
 # -- the engine's messages ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import weakref
 
 from .. import _errors
 from . import grad_mode, version_counter
-from ..i18n import _
+from ..i18n import translate as _
 
 
 def _name(t, default):

@@ -12,7 +12,7 @@ import math
 import sys
 
 from . import formats
-from ..i18n import N_, _
+from ..i18n import N_, translate as _
 
 MAX_VALUES = 100
 MAX_VALUE_CHARS = 64

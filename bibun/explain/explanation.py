@@ -4,7 +4,7 @@ import io
 
 from . import _format as fmt
 from .._atomic import write_bytes as write_atomic
-from ..i18n import _, current, speaking
+from ..i18n import translate as _, current, speaking
 from ._names import derivative
 from ._optext import Arg, fill
 

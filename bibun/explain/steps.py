@@ -15,7 +15,7 @@ import numpy as np
 from . import _format as fmt
 from ._names import derivative, partial_of
 from ._optext import Arg, fill, form, vjp_form
-from ..i18n import SOURCE, _, current
+from ..i18n import SOURCE, translate as _, current
 
 _T = lambda style: "text" if style == "text" else "tex"      # noqa: E731  (which template a style uses)
 

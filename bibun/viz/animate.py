@@ -14,8 +14,8 @@ from .gif import GifWriter
 from .frames import frame_pixels
 from ._layout import Style
 from .scene import Frame, Scene
-from ._fonts import drawing_in_language
-from ..i18n import _, current
+from .fonts import drawing_in_language
+from ..i18n import translate as _, current
 
 __all__ = ["frame_images", "render_frames", "to_html", "save_html", "save_gif", "render_animation", "save_animation"]
 

@@ -24,8 +24,8 @@ from matplotlib.path import Path
 
 from ._layout import Layout, Style, compute_layout, measure, safe_text
 from .scene import Frame, Scene, check_size
-from ._fonts import drawing_in_language
-from ..i18n import N_, _
+from .fonts import drawing_in_language
+from ..i18n import N_, translate as _
 
 __all__ = ["Plan", "make_plan", "draw", "draw_static", "draw_frame"]
 

@@ -5,8 +5,8 @@ import numpy as np
 from matplotlib import colors
 from matplotlib.figure import Figure
 
-from ._fonts import drawing_in_language
-from ..i18n import _
+from .fonts import drawing_in_language
+from ..i18n import translate as _
 
 
 @drawing_in_language

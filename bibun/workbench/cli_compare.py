@@ -1,7 +1,7 @@
 """`bibun compare`: exercise 8.5 (5), finished runs side by side. Imports nothing heavy until it runs."""
 import sys
 
-from ..i18n import _
+from ..i18n import translate as _
 
 
 def add_arguments(parser):

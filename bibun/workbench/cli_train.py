@@ -1,7 +1,7 @@
 """`bibun train`: exercise 8.5 (1)-(4) as one command. Imports nothing heavy until it runs."""
 import sys
 
-from ..i18n import N_, _
+from ..i18n import N_, translate as _
 
 EXAMPLES = N_("""examples:
   bibun train                                     linear model on scikit-learn's digits (offline)

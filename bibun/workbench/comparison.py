@@ -7,7 +7,7 @@ from urllib.parse import quote
 from .pages import esc, img, num, page, section, table
 from .errors import WorkbenchError
 from .rundir import make_dir, write_bytes, write_json, write_text
-from ..i18n import N_, _, in_language
+from ..i18n import N_, translate as _, in_language
 
 SECTIONS = (("runs", N_("Runs")), ("curves", N_("Curves overlaid")), ("per-class", N_("Per-class metrics side by side")),
             ("confusion", N_("Confusion matrices")), ("examples", N_("Easiest and hardest examples")))

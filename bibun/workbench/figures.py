@@ -6,8 +6,8 @@ import io
 import numpy as np
 
 from ._fmt import prob
-from ..i18n import _
-from ..viz._fonts import MissingFontError, for_language
+from ..i18n import translate as _
+from ..viz.fonts import MissingFontError, for_language
 
 # The smallest text in any figure, in points. Figures are drawn at 100 dpi and at most 10 inches wide, so
 # that on a page 800 CSS pixels wide (about 760 pixels for a figure) their text stays 10 pixels or more.

@@ -4,7 +4,7 @@ refers to anything outside it. Cells and text passed in as HTML must already be 
 import base64
 import html
 
-from ..i18n import _, current
+from ..i18n import translate as _, current
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Hiragino Sans","Noto Sans JP",sans-serif;margin:0;

@@ -6,7 +6,7 @@ terminal escapes as text) and a run without tqdm installed get the per-epoch lin
 """
 import sys
 
-from ..i18n import _
+from ..i18n import translate as _
 
 
 class _NoBar:

@@ -2,7 +2,7 @@
 examples — one self-contained page (images embedded, no external resources)."""
 from ._fmt import prob
 from .pages import esc, img, num, page, section, table
-from ..i18n import N_, _
+from ..i18n import N_, translate as _
 
 SECTIONS = (("summary", N_("Run")), ("curves", N_("Loss and accuracy per epoch")),
             ("metrics", N_("Precision, recall and F1 per class")), ("confusion", N_("Confusion matrix")),

@@ -9,7 +9,7 @@ import functools
 import inspect
 from contextlib import contextmanager
 
-from ..i18n import SOURCE, _, current
+from ..i18n import SOURCE, translate as _, current
 
 # family names, the ones a Debian or Ubuntu package installs first (fonts-noto-cjk, fonts-ipaexfont)
 FAMILIES = ("Noto Sans CJK JP", "IPAexGothic", "IPAGothic", "Noto Sans JP", "Hiragino Sans", "Yu Gothic",
