@@ -14,24 +14,28 @@ import io
 import time
 from pathlib import Path
 
-SECTIONS = [("s81", "8.1 Graphs"), ("s82", "8.2 Four ways to train"), ("s83", "8.3 Circles"),
-            ("s84", "Exercise 8.4"), ("s85", "Exercise 8.5")]
+from .i18n import N_, translate as _, language
+
+# in Japanese, the chapter's own section titles
+SECTIONS = [("s81", N_("8.1 Graphs")), ("s82", N_("8.2 Four ways to train")), ("s83", N_("8.3 Circles")),
+            ("s84", N_("Exercise 8.4")), ("s85", N_("Exercise 8.5"))]
 
 
 def add_arguments(parser):
-    parser.add_argument("--out", default="tour", help="folder to write (default: tour/)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed for every training (default 0)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing but the final line")
+    parser.add_argument("--out", default="tour", help=_("folder to write (default: tour/)"))
+    parser.add_argument("--seed", type=int, default=0, help=_("random seed for every training (default 0)"))
+    parser.add_argument("--quiet", action="store_true", help=_("print nothing but the final line"))
 
 
 def run(args):
     try:
-        path = write_tour(args.out, seed=args.seed, quiet=args.quiet)
+        path = write_tour(args.out, seed=args.seed, quiet=args.quiet, lang=getattr(args, "lang", None))
     except OSError as e:
         import sys
-        print(f"bibun tour: cannot write to {args.out}: {e.strerror or e}", file=sys.stderr)
+        print(_("bibun tour: cannot write to {path}: {reason}").format(path=args.out, reason=e.strerror or e),
+              file=sys.stderr)
         return 2
-    print(f"wrote {path}")
+    print(_("wrote {path}").format(path=path))
     return 0
 
 
@@ -136,7 +140,7 @@ def _card(title, body):
 
 
 def _explained(ex, caption):
-    return (f"<p>{caption}</p>" + ex.to_html(full_page=False) + "<details><summary>The steps as text</summary>"
+    return (f"<p>{caption}</p>" + ex.to_html(full_page=False) + f"<details><summary>{_('The steps as text')}</summary>"
             + _pre(ex.text()) + "</details>")
 
 
@@ -147,10 +151,14 @@ def _section_81():
     loss = explain("-log(1/(1+exp(-(w1*x1+w2*x2))))", w1=1.0, w2=0.5, x1=1.0, x2=-1.0, expand=True,
                    output="l_hat")
     del bibun
-    return (_explained(lin, "y = ax + b at (a, b, x) = (−2, 4, 3): the forward pass writes each value above "
-                            "its edge, the backward pass each partial derivative below it.")
-            + _explained(loss, "The loss of eq. (8.6) with σ drawn as its elementary operations "
-                               "(×(−1), exp, +1, 1/a), as the chapter draws it."))
+    return (_explained(lin, _("y = ax + b at (a, b, x) = (−2, 4, 3): the forward pass writes each value above "
+                              "its edge, the backward pass each partial derivative below it."))
+            + _explained(loss, _("The loss of eq. (8.6) with σ drawn as its elementary operations "
+                                 "(×(−1), exp, +1, 1/a), as the chapter draws it.")))
+
+
+def _trained(model, X, Y):
+    return "<p>" + _("training accuracy {accuracy:.2f}").format(accuracy=_accuracy(model, X, Y)) + "</p>"
 
 
 def _section_82(seed, img):
@@ -160,21 +168,21 @@ def _section_82(seed, img):
     bibun.manual_seed(seed)
     model, H, printed = _train_primitive(X, Y)
     from .viz.heatmap import loss_curve
-    cards.append(_card("8.2.1 by hand: tensors, the loss written out, updates under no_grad",
-                       img(_png(loss_curve(H, "loss per epoch")), "loss curve")
-                       + img(_png(_heatmap(model, X, Y, "by hand")), "heatmap") + _pre(printed)
-                       + f"<p>training accuracy {_accuracy(model, X, Y):.2f}</p>"))
-    ways = [("8.2.2 nn.Sequential, BCEWithLogitsLoss, the update by hand",
+    cards.append(_card(_("8.2.1 by hand: tensors, the loss written out, updates under no_grad"),
+                       img(_png(loss_curve(H, _("loss per epoch"))), _("loss curve"))
+                       + img(_png(_heatmap(model, X, Y, _("by hand"))), _("heatmap")) + _pre(printed)
+                       + _trained(model, X, Y)))
+    ways = [(_("8.2.2 nn.Sequential, BCEWithLogitsLoss, the update by hand"),
              lambda: _train_library(bibun.nn.Sequential(bibun.nn.Linear(2, 1, bias=True)), X, Y, manual=True)),
-            ("8.2.3 the optimizer: optim.SGD",
+            (_("8.2.3 the optimizer: optim.SGD"),
              lambda: _train_library(bibun.nn.Sequential(bibun.nn.Linear(2, 1, bias=True)), X, Y)),
-            ("8.2.4 the network as a Module class", lambda: _train_library(_single_layer_class(), X, Y))]
+            (_("8.2.4 the network as a Module class"), lambda: _train_library(_single_layer_class(), X, Y))]
     for title, fit in ways:
         bibun.manual_seed(seed)
         model = fit()
-        cards.append(_card(title, img(_png(_heatmap(model, X, Y, title.split(" ")[0])), "heatmap")
+        cards.append(_card(title, img(_png(_heatmap(model, X, Y, title.split(" ")[0])), _("heatmap"))
                            + _pre(f"print(model.state_dict())\n{model.state_dict()}")
-                           + f"<p>training accuracy {_accuracy(model, X, Y):.2f}</p>"))
+                           + _trained(model, X, Y)))
     return '<div class="row">' + "".join(cards) + "</div>"
 
 
@@ -187,10 +195,11 @@ def _section_83(seed, img):
     two = _train_library(bibun.nn.Sequential(bibun.nn.Linear(2, 4, bias=True), bibun.nn.Sigmoid(),
                                              bibun.nn.Linear(4, 1, bias=True)), X, Y)
     return ('<div class="row">'
-            + _card(f"8.3.1 one layer: training accuracy {_accuracy(one, X, Y):.2f} (no line separates them)",
-                    img(_png(_heatmap(one, X, Y, "2 → 1", step=0.1)), "heatmap"))
-            + _card(f"8.3.2 two layers: training accuracy {_accuracy(two, X, Y):.2f}",
-                    img(_png(_heatmap(two, X, Y, "2 → 4 → 1")), "heatmap") + _pre(f"print(model)\n{two}"))
+            + _card(_("8.3.1 one layer: training accuracy {accuracy:.2f} (no line separates them)").format(
+                        accuracy=_accuracy(one, X, Y)),
+                    img(_png(_heatmap(one, X, Y, "2 → 1", step=0.1)), _("heatmap")))
+            + _card(_("8.3.2 two layers: training accuracy {accuracy:.2f}").format(accuracy=_accuracy(two, X, Y)),
+                    img(_png(_heatmap(two, X, Y, "2 → 4 → 1")), _("heatmap")) + _pre(f"print(model)\n{two}"))
             + "</div>")
 
 
@@ -209,9 +218,10 @@ def _section_84():
 
     part1 = explain(network, W=W, x=[0.0, 0.0], b=b, q=q, c=c, wrt=[], output="y_hat")
     part2 = explain(loss, W=W, x=[1.0, 1.0], b=b, q=q, c=c, y=0.0, wrt=["W", "b", "q", "c"], output="l")
-    return ("<p>ŷ = σ(hᵀq + c), h = ReLU(Wx + b) with W = [[1, 1], [−1, −1]], q = (1, 1), b = (−0.5, 1.5), "
-            "c = −1.5.</p><h3 style='font-size:1rem'>(1) h and ŷ at x = (0, 0)</h3>" + _pre(part1.text())
-            + "<h3 style='font-size:1rem'>(2) the cross-entropy loss at (x, y) = ((1, 1), 0) and its gradients</h3>"
+    return ("<p>" + _("ŷ = σ(hᵀq + c), h = ReLU(Wx + b) with W = [[1, 1], [−1, −1]], q = (1, 1), b = (−0.5, 1.5), "
+                      "c = −1.5.") + "</p><h3 style='font-size:1rem'>" + _("(1) h and ŷ at x = (0, 0)") + "</h3>"
+            + _pre(part1.text()) + "<h3 style='font-size:1rem'>"
+            + _("(2) the cross-entropy loss at (x, y) = ((1, 1), 0) and its gradients") + "</h3>"
             + part2.to_html(full_page=False) + _pre(part2.text()))
 
 
@@ -223,27 +233,35 @@ def _section_85(out, seed, quiet, img):
         runs[model] = train("digits", model, seed=seed, out=out / "runs" / f"digits-{model}", overwrite=True,
                             quiet=True)
         if not quiet:
-            print(f"  8.5 digits {model}: test accuracy {runs[model].test_accuracy:.4f}", flush=True)
+            print(_("  8.5 digits {model}: test accuracy {accuracy:.4f}").format(
+                model=model, accuracy=runs[model].test_accuracy), flush=True)
     cmp = compare([r.paths["dir"] for r in runs.values()], out / "runs" / "compare", overwrite=True)
     rows = []
     for name, r in runs.items():
         m = r.metrics
         rows.append([esc(f"{name} ({r.info['model_text']})"), str(r.config.epochs), num(m["accuracy"]),
                      num(m["macro"]["precision"]), num(m["macro"]["recall"]), num(m["macro"]["f1"]),
-                     f'<a href="runs/digits-{name}/report.html">report</a>'])
-    body = ("<p>scikit-learn's bundled 8×8 handwritten digits (1,797 images, a fixed split), the default that "
-            "runs anywhere without a network; <code>bibun train --dataset fashion-mnist</code> or <code>mnist</code> "
-            "runs the same on 28×28 images. Per epoch the loss and accuracy are measured on the whole training "
-            "and test sets.</p>"
-            + table(["model", "epochs", "test accuracy", "macro precision", "macro recall", "macro F1", ""], rows)
-            + img(Path(cmp["figure_curves"]).read_bytes(), "curves of both runs")
-            + '<p>Per-class precision, recall and F1, the confusion matrices and the easiest and hardest test '
-              'images of both runs: <a href="runs/compare/compare.html">the comparison</a>.</p>')
+                     f'<a href="runs/digits-{name}/report.html">{_("report")}</a>'])
+    body = ("<p>" + _("scikit-learn's bundled 8×8 handwritten digits (1,797 images, a fixed split), the default that "
+                      "runs anywhere without a network; <code>bibun train --dataset fashion-mnist</code> or "
+                      "<code>mnist</code> runs the same on 28×28 images. Per epoch the loss and accuracy are "
+                      "measured on the whole training and test sets.") + "</p>"
+            + table([_("model"), _("epochs"), _("test accuracy"), _("macro precision"), _("macro recall"),
+                     _("macro F1"), ""], rows)
+            + img(Path(cmp["figure_curves"]).read_bytes(), _("curves of both runs"))
+            + "<p>" + _('Per-class precision, recall and F1, the confusion matrices and the easiest and hardest test '
+                        'images of both runs: <a href="runs/compare/compare.html">the comparison</a>.') + "</p>")
     return body
 
 
-def write_tour(out="tour", seed=0, quiet=False):
-    """Run every part of the chapter and write `out`/index.html; returns its path."""
+def write_tour(out="tour", seed=0, quiet=False, lang=None):
+    """Run every part of the chapter and write `out`/index.html; returns its path. `lang`: "en" or "ja" (the
+    chapter's own words and section titles); default the language in effect (bibun.i18n)."""
+    with language(lang):
+        return _write_tour(out, seed, quiet)
+
+
+def _write_tour(out, seed, quiet):
     from .workbench.pages import img, page, section
     from .workbench.rundir import write_text
     out = Path(out).expanduser()
@@ -253,14 +271,15 @@ def write_tour(out="tour", seed=0, quiet=False):
     steps = [("s81", lambda: _section_81()), ("s82", lambda: _section_82(seed, img)),
              ("s83", lambda: _section_83(seed, img)), ("s84", lambda: _section_84()),
              ("s85", lambda: _section_85(out, seed, quiet, img))]
-    titles = dict(SECTIONS)
+    titles = {key: _(title) for key, title in SECTIONS}
     for key, build in steps:
         t0 = time.perf_counter()
         parts.append(section(key, titles[key], build()))
         if not quiet:
             print(f"{titles[key]}: {time.perf_counter() - t0:.1f} s", flush=True)
-    subtitle = (f"The chapter's code run on bibun (seed {seed}) in {time.perf_counter() - started:.0f} s: "
-                f"every figure below was computed, not drawn by hand.")
+    subtitle = _("The chapter's code run on bibun (seed {seed}) in {seconds:.0f} s: every figure below was computed, "
+                 "not drawn by hand.").format(seed=seed, seconds=time.perf_counter() - started)
     path = out / "index.html"
-    write_text(path, page("bibun tour: computation graphs, autodiff and training", subtitle, SECTIONS, parts))
+    write_text(path, page(_("bibun tour: computation graphs, autodiff and training"), subtitle, list(titles.items()),
+                          parts))
     return path

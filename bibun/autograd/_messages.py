@@ -8,6 +8,7 @@ import weakref
 
 from .. import _errors
 from . import grad_mode, version_counter
+from ..i18n import translate as _
 
 
 def _name(t, default):
@@ -88,77 +89,80 @@ def freed_graph(node, roots):
            "already been freed): "
     root = next((r for r in roots if r.grad_fn is node), None)
     if root is not None:
-        shown, _ = _name(root, "this tensor")
-        return (head + f"{shown} (the output of {node.op.name}) was already backpropagated, and that backward() "
-                f"freed the values its graph had saved. Fix: compute a new loss for each backward() (every "
-                f"iteration: forward, loss, backward). Only if you really need two backward passes over the same "
-                f"forward, pass retain_graph=True to the first backward().")
+        shown = _name(root, _("this tensor"))[0]
+        return head + _("{shown} (the output of {op}) was already backpropagated, and that backward() freed the "
+                        "values its graph had saved. Fix: compute a new loss for each backward() (every iteration: "
+                        "forward, loss, backward). Only if you really need two backward passes over the same "
+                        "forward, pass retain_graph=True to the first backward().").format(shown=shown, op=node.op.name)
     consumer, x = _find_reuse(node, roots)
     if x is None:
-        return (head + f"the values saved by {node.op.name} ({node.op.grad_name}) were freed by an earlier "
-                f"backward(). A tensor computed in an earlier iteration (or before the loop) is being reused: "
-                f"start from its .detach() or recompute it inside the loop. Use retain_graph=True only if you "
-                f"really want two backward passes over the same forward.")
-    shown, name = _name(x, "a tensor")
+        return head + _("the values saved by {op} ({grad_name}) were freed by an earlier backward(). A tensor "
+                        "computed in an earlier iteration (or before the loop) is being reused: start from its "
+                        ".detach() or recompute it inside the loop. Use retain_graph=True only if you really want "
+                        "two backward passes over the same forward.").format(op=node.op.name,
+                                                                             grad_name=node.op.grad_name)
+    shown, name = _name(x, _("a tensor"))
     n = name or "h"
-    return (head + f"{shown} (shape {tuple(x._data.shape)}, the output of {node.op.name}) was computed earlier (in "
-            f"a previous iteration, or before the loop) and a backward() since then freed its graph; this loss "
-            f"uses it again (as an input of {consumer.op.name}). Fix: use `{n}.detach()` where you carry it over "
-            f"(for a hidden state: `{n} = {n}.detach()` at the start of each step), or recompute it inside the "
-            f"loop. Do not pass retain_graph=True to make this go away: every backward() would then run through "
-            f"all the earlier iterations again, slower each step, with memory that keeps growing.")
+    return head + _("{shown} (shape {shape}, the output of {op}) was computed earlier (in a previous iteration, or "
+                    "before the loop) and a backward() since then freed its graph; this loss uses it again (as an "
+                    "input of {consumer}). Fix: use `{n}.detach()` where you carry it over (for a hidden state: "
+                    "`{n} = {n}.detach()` at the start of each step), or recompute it inside the loop. Do not pass "
+                    "retain_graph=True to make this go away: every backward() would then run through all the "
+                    "earlier iterations again, slower each step, with memory that keeps growing.").format(
+        shown=shown, shape=tuple(x._data.shape), op=node.op.name, consumer=consumer.op.name, n=n)
 
 
 def not_scalar(t):
     """backward() without a gradient on a tensor of several numbers."""
     shown, name = _name(t, "this tensor")
     n = name or "loss"
-    made = f"the output of {t.grad_fn.op.name}, " if t.grad_fn is not None else ""
+    made = _("the output of {op}, ").format(op=t.grad_fn.op.name) if t.grad_fn is not None else ""
     params = t.grad_fn.params if t.grad_fn is not None else None
-    none = " (it was computed with reduction='none': reduction='mean' does this for you)" \
+    none = _(" (it was computed with reduction='none': reduction='mean' does this for you)") \
         if params and params.get("reduction") == "none" else ""
     shape = tuple(t._data.shape)
-    return (f"grad can be implicitly created only for scalar outputs: {shown} ({made}shape {shape}) holds "
-            f"{t._data.size} numbers, but backward() starts from one number. Fix: reduce it first, "
-            f"`{n}.mean().backward()` (or .sum()){none}. To backpropagate a vector on purpose (a vector-Jacobian "
-            f"product) pass gradient= a tensor of shape {shape}; for the derivative of each output separately, "
-            f"use bibun.func.jacobian. Passing gradient=bibun.ones_like({n}) just to silence this computes the "
-            f"gradient of {n}.sum(), which is {t._data.size} times that of the mean.")
+    return "grad can be implicitly created only for scalar outputs: " + _(
+        "{shown} ({made}shape {shape}) holds {size} numbers, but backward() starts from one number. Fix: reduce it "
+        "first, `{n}.mean().backward()` (or .sum()){none}. To backpropagate a vector on purpose (a vector-Jacobian "
+        "product) pass gradient= a tensor of shape {shape}; for the derivative of each output separately, use "
+        "bibun.func.jacobian. Passing gradient=bibun.ones_like({n}) just to silence this computes the gradient of "
+        "{n}.sum(), which is {size} times that of the mean.").format(
+        shown=shown, made=made, shape=shape, size=t._data.size, n=n, none=none)
 
 
 def not_connected(t):
     """backward() on a tensor that does not require grad."""
-    shown, name = _name(t, "this tensor")
+    shown, name = _name(t, _("this tensor"))
     n = name or "loss"
     v = t._version
     if not grad_mode.is_grad_enabled():
-        cause = ("Grad mode is off here: you are inside `with bibun.no_grad():` (or a function decorated with "
-                 "it), where nothing is recorded. Compute the loss and call backward() outside it.")
+        cause = _("Grad mode is off here: you are inside `with bibun.no_grad():` (or a function decorated with "
+                  "it), where nothing is recorded. Compute the loss and call backward() outside it.")
     elif v == version_counter.NO_GRAD:
-        cause = (f"{shown} was computed inside `with bibun.no_grad():` (or a function decorated with it), where "
-                 f"nothing is recorded. Compute the loss outside the no_grad block; keep no_grad for evaluation "
-                 f"and manual weight updates.")
+        cause = _("{shown} was computed inside `with bibun.no_grad():` (or a function decorated with it), where "
+                  "nothing is recorded. Compute the loss outside the no_grad block; keep no_grad for evaluation "
+                  "and manual weight updates.").format(shown=shown)
     elif v == version_counter.FROM_DATA:
-        cause = (f"{shown} was built from plain numbers or a NumPy array (bibun.tensor(...), from_numpy): a value "
-                 f"that went through .item(), .tolist(), .numpy() or float() has left the graph. Keep the "
-                 f"computation in bibun tensors from the parameters all the way to the loss.")
+        cause = _("{shown} was built from plain numbers or a NumPy array (bibun.tensor(...), from_numpy): a value "
+                  "that went through .item(), .tolist(), .numpy() or float() has left the graph. Keep the "
+                  "computation in bibun tensors from the parameters all the way to the loss.").format(shown=shown)
     elif v == version_counter.DETACHED:
-        cause = (f"{shown} is the result of .detach(), which cuts the graph on purpose: call backward() on the "
-                 f"tensor before .detach().")
+        cause = _("{shown} is the result of .detach(), which cuts the graph on purpose: call backward() on the "
+                  "tensor before .detach().").format(shown=shown)
     else:
         frozen = _errors._scan(lambda k, val: k if _all_frozen(val) else None)
         if frozen:
-            cause = (f"No parameter of `{frozen}` requires grad (frozen with requires_grad_(False)?): "
-                     f"unfreeze the ones to train.")
+            cause = _("No parameter of `{module}` requires grad (frozen with requires_grad_(False)?): "
+                      "unfreeze the ones to train.").format(module=frozen)
         else:
-            cause = ("None of the tensors it was computed from requires grad: create the weights with "
-                     "requires_grad=True (a model's parameters have it by default), and check that nothing on "
-                     "the way went through .item(), .numpy(), float(), NumPy functions or .detach(), or ran "
-                     "inside `with bibun.no_grad():`.")
-    return (f"element 0 of tensors does not require grad and does not have a grad_fn: {shown} is not "
-            f"connected to anything that requires grad, so backward() has nothing to compute. {cause} Setting "
-            f"`{n}.requires_grad = True` would silence this error, but nothing would learn: the parameters "
-            f"would still get no gradient. Fix the place where the graph was cut.")
+            cause = _("None of the tensors it was computed from requires grad: create the weights with "
+                      "requires_grad=True (a model's parameters have it by default), and check that nothing on "
+                      "the way went through .item(), .numpy(), float(), NumPy functions or .detach(), or ran "
+                      "inside `with bibun.no_grad():`.")
+    return "element 0 of tensors does not require grad and does not have a grad_fn: " + _(
+        "{shown} is not connected to anything that requires grad, so backward() has nothing to compute. {cause} "
+        "Setting `{n}.requires_grad = True` would silence this error, but nothing would learn: the parameters would "
+        "still get no gradient. Fix the place where the graph was cut.").format(shown=shown, cause=cause, n=n)
 
 
 def _all_frozen(v):
@@ -179,13 +183,13 @@ def warn_not_zeroed(t):
         return
     _NOT_ZEROED[id(t)] = t
     name = _errors.name_of(t)
-    who = f"`{name}`" if name else f"a parameter of shape {tuple(t._data.shape)}"
-    warnings.warn(
-        f"backward() is adding to the gradient of {who} that the last optimizer.step() already used: .grad "
-        f"sums over backward() calls until it is cleared, so this step would move by the sum of this and all "
-        f"earlier gradients. Fix: call optimizer.zero_grad() at the start of each iteration (before "
-        f"backward()). If you accumulate gradients over several batches on purpose, zero them right after each "
-        f"step.", UserWarning, stacklevel=4)
+    who = f"`{name}`" if name else _("a parameter of shape {shape}").format(shape=tuple(t._data.shape))
+    warnings.warn(_(
+        "backward() is adding to the gradient of {who} that the last optimizer.step() already used: .grad sums over "
+        "backward() calls until it is cleared, so this step would move by the sum of this and all earlier "
+        "gradients. Fix: call optimizer.zero_grad() at the start of each iteration (before backward()). If you "
+        "accumulate gradients over several batches on purpose, zero them right after each step.").format(who=who),
+        UserWarning, stacklevel=4)
 
 
 def warn_create_graph_cycle():

@@ -23,7 +23,7 @@ __all__ = ["explain", "label", "Explanation", "ForwardStep", "BackwardStep", "Va
 
 
 def explain(what, /, values=None, *, wrt=None, expand=False, names=None, output=None, fold_constants=True,
-            inputs=None, **kwargs):
+            inputs=None, lang=None, **kwargs):
     """Record one forward and one backward pass of a computation and return its `Explanation`.
 
     `what` is one of:
@@ -47,10 +47,20 @@ def explain(what, /, values=None, *, wrt=None, expand=False, names=None, output=
       output: the result's name (default y; "l_hat" gives l̂).
       fold_constants: draw constants inside their operator (+1, ×(−1), 1/a) rather than as plain leaves
               beside it.
+      lang:   the language of its text and pictures, "en" or "ja" (default: the one in effect, see
+              bibun.i18n); numbers, names and notation are the same in both.
 
     The values can also be given as one dict, `values=` (for names such as "output" that are options).
     The result must be one number (reduce a vector with .sum() or .mean() first).
     """
+    from ..i18n import current, language
+    with language(lang):
+        ex = _record(what, values, wrt, expand, names, output, fold_constants, inputs, kwargs)
+        ex.lang = current()
+    return ex
+
+
+def _record(what, values, wrt, expand, names, output, fold_constants, inputs, kwargs):
     values = dict(values or {})
     for k, v in kwargs.items():
         if k in values:

@@ -4,6 +4,7 @@ import io
 
 from . import _format as fmt
 from .._atomic import write_bytes as write_atomic
+from ..i18n import translate as _, current, speaking
 from ._names import derivative
 from ._optext import Arg, fill
 
@@ -26,6 +27,8 @@ class Explanation:
     the pictures raise ValueError, and the text forms, save_html(path, frames=False) included, work
     at any size.
     """
+
+    lang = None        # the language its text and pictures are in (bibun.i18n), fixed when explain() made it
 
     def __init__(self, vars, forward, backward, output, source=None, fold=True):
         self.vars, self.forward, self.backward, self.output = vars, forward, backward, output
@@ -94,16 +97,17 @@ class Explanation:
         sep = ",  " if style == "text" else r",\quad "
         return sep.join(parts) if style == "text" else "$" + sep.join(parts) + "$"
 
+    @speaking
     def text(self):
         """Plain-text steps in the style of eq. (8.3), numbered as the animation's frames."""
-        out = [self.title(), "at " + self.at() if self.inputs else "", ""]
-        out.append("Forward pass")
+        out = [self.title(), _("at {values}").format(values=self.at()) if self.inputs else "", ""]
+        out.append(_("Forward pass"))
         n = 0
         for s in self.forward:
             n += 1
             out.append(f"{n:3d}. {s.formula()}")
         if self.backward:
-            out += ["", "Backward pass"]
+            out += ["", _("Backward pass")]
             for b in self.backward:
                 n += 1
                 lines = b.lines()
@@ -111,7 +115,7 @@ class Explanation:
                 out += ["     " + ln for ln in lines[1:]]
             grads = [v for v in self.vars if v.kind == "input" and v.grad is not None]
             if grads:
-                out += ["", "Gradients"]
+                out += ["", _("Gradients")]
                 L = self.output.name
                 for v in grads:
                     out.append(f"     {derivative(L, v.name, 'text')} = {fmt.array(v.grad)}")
@@ -126,28 +130,33 @@ class Explanation:
                 rows_b.append(_align(b.total_line("tex")))
         return rows_f, rows_b
 
+    @speaking
     def latex(self):
         """One LaTeX align* block: the forward steps, then the backward steps as in eq. (8.3)."""
         f, b = self._rows()
         return "\\begin{align*}\n" + " \\\\\n".join(f + b) + "\n\\end{align*}\n"
 
+    @speaking
     def markdown(self):
         """Markdown with display math (renders in Jupyter and on GitHub)."""
         f, b = self._rows()
-        out = [f"**{self.title('text')}** at {self.at('text')}", "", "**Forward pass**", "", "$$",
+        out = [_("**{formula}** at {values}").format(formula=self.title("text"), values=self.at("text")), "",
+               "**" + _("Forward pass") + "**", "", "$$",
                "\\begin{aligned}", " \\\\\n".join(f), "\\end{aligned}", "$$"]
         if b:
-            out += ["", "**Backward pass**", "", "$$", "\\begin{aligned}", " \\\\\n".join(b), "\\end{aligned}", "$$"]
+            out += ["", "**" + _("Backward pass") + "**", "", "$$", "\\begin{aligned}", " \\\\\n".join(b), "\\end{aligned}", "$$"]
         return "\n".join(out) + "\n"
 
     def __str__(self):
         return self.text()
 
+    @speaking
     def __repr__(self):
-        return (f"<Explanation {self.title()}: {len(self.forward)} forward and {len(self.backward)} backward "
-                f"steps>")
+        return _("<Explanation {formula}: {f} forward and {b} backward steps>").format(
+            formula=self.title(), f=len(self.forward), b=len(self.backward))
 
     # -- pictures -------------------------------------------------------------------------------------
+    @speaking
     def scene(self):
         """(Scene, frames) for bibun.viz: the graph, and one Frame per step (forward, then backward)."""
         if self._scene is None:
@@ -158,16 +167,18 @@ class Explanation:
     def frames(self):
         return self.scene()[1]
 
+    @speaking
     def drawable(self):
         """Raise ValueError, saying what to do instead, if the graph is too large to draw (figure, PNG,
         HTML animation or GIF); the text forms have no limit."""
         from ..viz.scene import MAX_NODES
         n = len(self.scene()[0].nodes)
         if n > MAX_NODES:
-            raise ValueError(f"the graph has {n} nodes, more than the {MAX_NODES} bibun draws: explain a "
-                             "sub-expression (a smaller piece of the computation), or take the steps as text "
-                             "alone: text(), or save_html(path, frames=False)")
+            raise ValueError(_("the graph has {n} nodes, more than the {max} bibun draws: explain a "
+                               "sub-expression (a smaller piece of the computation), or take the steps as text "
+                               "alone: text(), or save_html(path, frames=False)").format(n=n, max=MAX_NODES))
 
+    @speaking
     def figure(self, step=None):
         """A matplotlib Figure: the whole graph with every value and gradient, or frame `step` of the
         animation (0-based, as in `steps`). Not registered with pyplot: nothing to close."""
@@ -189,6 +200,7 @@ class Explanation:
         """Write figure(step) as a PNG (atomically)."""
         write_atomic(path, self.to_png(step, dpi))
 
+    @speaking
     def png_frames(self, dpi=100):
         """The animation as PNG bytes, one per step."""
         from ..viz import render_frames
@@ -196,6 +208,7 @@ class Explanation:
         scene, frames = self.scene()
         return render_frames(scene, frames, dpi=dpi)
 
+    @speaking
     def to_html(self, full_page=True, interval_ms=1500, dpi=100, frames=True):
         """A self-contained HTML player of the animation (one frame per step; works offline).
         frames=False gives the steps as text instead, for a graph of any size."""
@@ -214,6 +227,7 @@ class Explanation:
         """Write the animation as a looping GIF (one GIF frame per step), atomically."""
         self.save_animation(gif=path, duration_ms=duration_ms, dpi=dpi)
 
+    @speaking
     def animation(self, html=True, gif=True, *, interval_ms=1500, duration_ms=1200, dpi=100, full_page=True):
         """Draw the frames once: (the HTML player's page, the GIF's bytes), None for what was not asked."""
         from ..viz import render_animation
@@ -230,6 +244,7 @@ class Explanation:
         if gif is not None:
             write_atomic(gif, data)
 
+    @speaking
     def save_all(self, folder, stem, formats=None):
         """Write stem.<suffix> into `folder` (created if missing) for each of `formats`, each atomically;
         returns the paths. The formats are those of bibun.explain.formats, all of them by default: txt
@@ -248,6 +263,7 @@ class Explanation:
             write_atomic(paths[-1], f.render(self, drawing))
         return paths
 
+    @speaking
     def _repr_html_(self):
         try:
             self.drawable()
@@ -262,7 +278,7 @@ def _text_page(title, text, full_page):
             f'<pre style="margin:0">{html.escape(text)}</pre></div>')
     if not full_page:
         return body
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    return (f"<!DOCTYPE html>\n<html lang=\"{current()}\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{html.escape(title)}</title>\n</head>\n<body style=\"margin:16px\">\n{body}\n</body>\n</html>\n")
 
 

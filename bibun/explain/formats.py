@@ -9,6 +9,8 @@ This module imports nothing heavy: the command line reads it before it knows wha
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from ..i18n import N_
+
 __all__ = ["Format", "FORMATS", "names", "lookup", "Drawing"]
 
 
@@ -40,19 +42,19 @@ def _utf8(s):
 
 
 FORMATS = (
-    Format("txt", "txt", lambda ex, d: _utf8(ex.text()), "the steps as plain text (printed by default)",
+    Format("txt", "txt", lambda ex, d: _utf8(ex.text()), N_("the steps as plain text (printed by default)"),
            prints=True),
-    Format("tex", "tex", lambda ex, d: _utf8(ex.latex()), "print the steps as a LaTeX align* block",
+    Format("tex", "tex", lambda ex, d: _utf8(ex.latex()), N_("print the steps as a LaTeX align* block"),
            flag="--latex", prints=True),
-    Format("md", "md", lambda ex, d: _utf8(ex.markdown()), "print the steps as Markdown with math",
+    Format("md", "md", lambda ex, d: _utf8(ex.markdown()), N_("print the steps as Markdown with math"),
            flag="--markdown", prints=True),
     Format("html", "html", lambda ex, d: _utf8(d.animation("html")),
-           "write the animation as a self-contained HTML page", flag="--html", draws=True, animation="html",
-           what="animation, {n} frames", as_text=lambda ex: _utf8(ex.to_html(frames=False))),
-    Format("gif", "gif", lambda ex, d: d.animation("gif"), "write the animation as a GIF (one frame per step)",
-           flag="--gif", draws=True, animation="gif", what="animation, {n} frames"),
-    Format("png", "png", lambda ex, d: ex.to_png(), "write the graph with every value and gradient as a PNG",
-           flag="--png", draws=True, what="figure"),
+           N_("write the animation as a self-contained HTML page"), flag="--html", draws=True, animation="html",
+           what=N_("animation, {n} frames"), as_text=lambda ex: _utf8(ex.to_html(frames=False))),
+    Format("gif", "gif", lambda ex, d: d.animation("gif"), N_("write the animation as a GIF (one frame per step)"),
+           flag="--gif", draws=True, animation="gif", what=N_("animation, {n} frames")),
+    Format("png", "png", lambda ex, d: ex.to_png(), N_("write the graph with every value and gradient as a PNG"),
+           flag="--png", draws=True, what=N_("figure")),
 )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from . import _format as fmt
 from ._names import derivative, partial_of
 from ._optext import Arg, fill, form, vjp_form
+from ..i18n import SOURCE, translate as _, current
 
 _T = lambda style: "text" if style == "text" else "tex"      # noqa: E731  (which template a style uses)
 
@@ -77,6 +78,12 @@ def _dot(style):
 
 def _dollars(s):
     return "$" + s + "$"
+
+
+def _words_in_math():
+    """Whether a caption's notes in words go inside its mathtext. matplotlib draws mathtext with its own
+    fonts, which have no Japanese glyphs: in Japanese the notes are lines of plain text of their own."""
+    return current() == SOURCE
 
 
 class ForwardStep:
@@ -207,10 +214,24 @@ class BackwardStep:
         """∂L/∂X, or for one path of several ∂L/∂X (via Z): this step's contribution, not the total."""
         T = _T(style)
         d = derivative(self.root.name, self.input.name, T)
-        if self.uses > 1:
-            z = self.node.out.name
-            d += f" (via {z.text})" if style == "text" else rf"\,(\mathrm{{via}}\ {z.tex})"
+        if self.uses > 1 and (style != "math" or _words_in_math()):
+            d += self._via(style)
         return d
+
+    def _via(self, style):
+        z = self.node.out.name
+        if style == "text":
+            return _(" (via {z})").format(z=z.text)
+        return _(r"\,(\mathrm{via}\ @z)").replace("@z", z.tex)
+
+    def _summed(self, style):
+        x = self.input.name
+        return _(", summed to the shape of {x}").format(x=x.text if style == "text" else x.tex)
+
+    def _paths(self, style, n):
+        if style == "text":
+            return _("   ({x} is used {n} times: the paths add up)").format(x=self.input.name.text, n=n)
+        return _(r"\quad (\mathrm{@n\ paths\ add\ up})").replace("@n", str(n))
 
     # -- formulas -------------------------------------------------------------------------------------
     def _chain(self, style):
@@ -242,7 +263,7 @@ class BackwardStep:
         Z = node.out.name
         out = []
         grad = self._v(self.grad, style)
-        summed = (", summed to the shape of " + (X.text if style == "text" else X.tex)) if self.summed else ""
+        summed = self._summed(style) if self.summed and (style != "math" or _words_in_math()) else ""
         if self.elementwise and node.out is self.root:
             out.append(_eq(self._at_root(style), style) + summed)
         elif self.elementwise:
@@ -253,9 +274,9 @@ class BackwardStep:
             out.append(_eq([self._dl_dx(style), self._chain(style), prod, grad], style) + summed)
         else:
             named, vals = self._vjp(style, False), self._vjp(style, True)
-            so = " so " if style == "text" else r",\quad "
+            so = _(", so ") if style == "text" else r",\quad "
             zexpr = _eq([Z.text if style == "text" else Z.tex, node.expr(style)], style)
-            out.append(zexpr + ("," if style == "text" else "") + so +
+            out.append(zexpr + so +
                        _eq([self._dl_dx(style), self._chain(style) if named is None else named], style))
             out.append(_eq([self._dl_dx(style), vals, grad], style) + summed)
         if self.total is not None:
@@ -267,8 +288,7 @@ class BackwardStep:
         L, X = self.root.name, self.input.name
         parts = [self._v(p, style) for p in self.parts]
         s = " + ".join(parts[:1] + [f"({p})" if p.startswith("-") else p for p in parts[1:]])
-        note = (f"   ({X.text} is used {len(parts)} times: the paths add up)" if style == "text"
-                else rf"\quad (\mathrm{{{len(parts)}\ paths\ add\ up}})")
+        note = self._paths(style, len(parts)) if style != "math" or _words_in_math() else ""
         return _eq([derivative(L, X, T), s, self._v(self.total, style)], style) + note
 
     def formula(self, style="text"):
@@ -291,7 +311,15 @@ class BackwardStep:
                     self._v(self.grad, style)], style)
 
     def caption(self):
-        return "\n".join(_dollars(s) for s in self.lines("math"))
+        lines = [_dollars(s) for s in self.lines("math")]
+        if not _words_in_math():                  # the notes in words, as plain text
+            if self.node is not None and self.uses > 1:
+                lines.append(self._via("text").strip())
+            if self.summed:
+                lines.append(self._summed("text").strip(", "))
+            if self.total is not None:
+                lines.append(self._paths("text", len(self.parts)).strip())
+        return "\n".join(lines)
 
     def __repr__(self):
         return f"<BackwardStep {self.index}: {' | '.join(self.lines())}>"

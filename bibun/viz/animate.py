@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import math
 import uuid
 from urllib.parse import quote
@@ -17,10 +18,13 @@ from .frames import frame_pixels
 from .patches import Patch, PatchSheet
 from ._layout import Style
 from .scene import Frame, Scene
+from .fonts import drawing_in_language
+from ..i18n import translate as _, current
 
 __all__ = ["frame_images", "render_frames", "to_html", "save_html", "save_gif", "render_animation", "save_animation"]
 
 
+@drawing_in_language
 def frame_images(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: Style | None = None):
     """Yield each frame as an RGB ``PIL.Image``, all of the same pixel size (see :mod:`.frames`)."""
     from PIL import Image
@@ -29,6 +33,7 @@ def frame_images(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: St
         yield Image.fromarray(pixels[..., :3])
 
 
+@drawing_in_language
 def _quantized_frames(scene: Scene, frames: list[Frame], dpi: int, style: Style | None):
     """Yield ``(image, boxes)`` per frame: the frame as a palette image over the drawing's fixed colours (one
     image, updated in place) and the boxes outside which it equals the frame before (see :mod:`.frames`)."""
@@ -54,6 +59,7 @@ def _png(im) -> bytes:
     return buf.getvalue()
 
 
+@drawing_in_language
 def render_frames(scene: Scene, frames: list[Frame], dpi: int = 100, *, style: Style | None = None) -> list[bytes]:
     """One PNG (bytes) per frame, all of the same pixel size (see :func:`frame_images`)."""
     return [_png(im) for im in frame_images(scene, frames, dpi, style=style)]
@@ -113,12 +119,12 @@ _JS = """
   }}
   function stop() {{
     if (timer !== null) {{ clearInterval(timer); timer = null; }}
-    playBtn.textContent = "\\u25B6"; playBtn.title = "play";
+    playBtn.textContent = "\\u25B6"; playBtn.title = {play};
   }}
   function play() {{
     if (n < 2) return;
     if (cur >= n - 1) show(0);
-    playBtn.textContent = "\\u275A\\u275A"; playBtn.title = "pause";
+    playBtn.textContent = "\\u275A\\u275A"; playBtn.title = {pause};
     timer = setInterval(function () {{
       if (cur >= n - 1) {{ stop(); return; }}
       show(cur + 1);
@@ -142,6 +148,10 @@ _JS = """
   show(0);
 }})();
 """
+
+
+def _attr(s: str) -> str:
+    return html.escape(s, quote=True)
 
 
 def _caption_alt(f: Frame) -> str:
@@ -221,21 +231,23 @@ def _player(packed: tuple[bytes | None, list], frames: list[Frame], heading: str
     last = max(0, len(frames) - 1)
     parts.append(
         '<div class="bibun-controls" hidden>'
-        f'<button type="button" id="{pid}-prev" title="previous">&#8249;</button>'
-        f'<button type="button" id="{pid}-play" title="play">&#9654;</button>'
-        f'<button type="button" id="{pid}-next" title="next">&#8250;</button>'
-        f'<input type="range" id="{pid}-slider" min="0" max="{last}" value="0" step="1" aria-label="frame">'
+        f'<button type="button" id="{pid}-prev" title="{_attr(_("previous"))}">&#8249;</button>'
+        f'<button type="button" id="{pid}-play" title="{_attr(_("play"))}">&#9654;</button>'
+        f'<button type="button" id="{pid}-next" title="{_attr(_("next"))}">&#8250;</button>'
+        f'<input type="range" id="{pid}-slider" min="0" max="{last}" value="0" step="1" '
+        f'aria-label="{_attr(_("frame"))}">'
         f'<span class="bibun-counter" id="{pid}-counter">{1 if frames else 0} / {len(frames)}</span>'
         "</div>"
     )
-    parts.append(f"<script>{_JS.format(id=pid, interval=int(interval_ms))}</script>")
+    script = _JS.format(id=pid, interval=int(interval_ms), play=json.dumps(_("play")), pause=json.dumps(_("pause")))
+    parts.append(f"<script>{script}</script>")
     parts.append("</div>")
     player = "\n".join(parts)
     if not full_page:
         return player
-    page_title = html.escape(heading or "bibun animation")
+    page_title = html.escape(heading or _("bibun animation"))
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<!DOCTYPE html>\n<html lang=\"{current()}\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<title>{page_title}</title>\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "</head>\n<body style=\"margin:16px;background:#fafafa\">\n"
@@ -327,6 +339,7 @@ def save_gif(path, scene: Scene, frames: list[Frame], duration_ms: int = 900, *,
     save_animation(scene, frames, gif=path, duration_ms=duration_ms, dpi=dpi, style=style)
 
 
+@drawing_in_language
 def render_animation(scene: Scene, frames: list[Frame], *, html: bool = True, gif: bool = True, title: str = "",
                      interval_ms: int = 1500, duration_ms: int = 900, dpi: int = 100, full_page: bool = True,
                      style: Style | None = None) -> tuple[str | None, bytes | None]:

@@ -24,10 +24,12 @@ from matplotlib.path import Path
 
 from ._layout import Layout, Style, compute_layout, measure, safe_text
 from .scene import Frame, Scene, check_size
+from .fonts import drawing_in_language
+from ..i18n import N_, translate as _
 
 __all__ = ["Plan", "make_plan", "draw", "draw_static", "draw_frame"]
 
-PHASE_TEXT = {"forward": "Forward pass", "backward": "Backward pass"}
+PHASE_TEXT = {"forward": N_("Forward pass"), "backward": N_("Backward pass")}
 _FRAC = re.compile(r"\\frac(?![A-Za-z])")
 
 
@@ -96,7 +98,7 @@ def _make_plan(scene: Scene, frames: list[Frame], style: Style) -> Plan:
     title = safe_text(scene.title, style.title_fontsize) if scene.title else ""
     tw, th = measure(title, style.title_fontsize) if title else (0.0, 0.0)
     show_phase = bool(frames)
-    pw, ph = measure(PHASE_TEXT["backward"], style.phase_fontsize) if show_phase else (0.0, 0.0)
+    pw, ph = measure(_(PHASE_TEXT["backward"]), style.phase_fontsize) if show_phase else (0.0, 0.0)
     top_h = max(th, ph)
     top_band = top_h + 0.12 if top_h else 0.0
     cap_band = cap_h + 0.22 if cap_h else 0.0
@@ -221,13 +223,14 @@ def draw_frame(ax, plan: Plan, frame: Frame, scale: float = 1.0) -> list:
             y -= h + plan.caption_gap
     if plan.show_phase:
         colour = st.backward_color if backward else st.forward_color
-        t = ax.text(plan.xlim[0] + st.margin, plan.title_y, PHASE_TEXT.get(frame.phase, frame.phase),
+        t = ax.text(plan.xlim[0] + st.margin, plan.title_y, _(PHASE_TEXT.get(frame.phase, frame.phase)),
                     ha="left", va="center", fontsize=st.phase_fontsize * scale, color=colour,
                     fontstyle="italic", zorder=4, gid="phase")
         arts.append(t)
     return arts
 
 
+@drawing_in_language
 def draw(scene: Scene, frame: Frame | None = None, ax=None, figsize=None, *,
          frames: list[Frame] | None = None, style: Style | None = None) -> Figure:
     """Draw *scene* (and *frame*'s values and caption) and return the Figure.

@@ -5,7 +5,11 @@ import numpy as np
 from matplotlib import colors
 from matplotlib.figure import Figure
 
+from .fonts import drawing_in_language
+from ..i18n import translate as _
 
+
+@drawing_in_language
 def decision_heatmap(f, X, Y, step=1.0, N=256, title="", figsize=(5.2, 4.6), dpi=100):
     """A Figure with the points (X: (n, 2), Y: n labels 0/1) over f's output on a grid of N x N points."""
     X = np.asarray(X, dtype=float)
@@ -22,7 +26,7 @@ def decision_heatmap(f, X, Y, step=1.0, N=256, title="", figsize=(5.2, 4.6), dpi
     width = max(abs(lo), abs(hi))
     mesh = ax.pcolormesh(XX, YY, C, norm=colors.Normalize(vmin=-width, vmax=width), cmap="bwr",
                          shading="auto", alpha=0.2)
-    fig.colorbar(mesh, ax=ax).set_label("Output value")
+    fig.colorbar(mesh, ax=ax).set_label(_("Output value"))
     levels = np.arange(lo, hi + step, step)
     if len(levels) > 1:
         cont = ax.contour(XX, YY, C, colors="tab:gray", linewidths=0.5, linestyles="dashed", levels=levels)
@@ -33,7 +37,10 @@ def decision_heatmap(f, X, Y, step=1.0, N=256, title="", figsize=(5.2, 4.6), dpi
     return fig
 
 
-def loss_curve(values, title="", xlabel="Iteration #", ylabel="Loss", figsize=(5.2, 3.4), dpi=100):
+@drawing_in_language
+def loss_curve(values, title="", xlabel=None, ylabel=None, figsize=(5.2, 3.4), dpi=100):
+    xlabel = _("Iteration #") if xlabel is None else xlabel
+    ylabel = _("Loss") if ylabel is None else ylabel
     fig = Figure(figsize=figsize, dpi=dpi)
     ax = fig.add_subplot()
     ax.plot(values)

@@ -21,6 +21,7 @@ from . import resume as resume_checkpoint
 from .rundir import RunDir, history_csv, make_dir, write_json, write_text
 from .schema import diverged_at
 from .threads import auto_threads, blas_threads
+from ..i18n import in_language
 
 # A diverging run overflows: it is reported once, as a diverged run, not as pages of NumPy warnings.
 QUIET_OVERFLOW = dict(over="ignore", invalid="ignore", divide="ignore")
@@ -76,6 +77,7 @@ def _info(cfg, d, model):
             "classes": d.classes, "pixel_max": d.pixel_max, "invert": d.invert}
 
 
+@in_language
 def train(dataset=None, model=None, *, hidden=None, activation=None, epochs=None, batch_size=None, lr=None,
           optimizer=None, seed=None, out=None, data_dir=None, download=True, resume=False, overwrite=False,
           quiet=False, stop_after=None, data=None, report=True, threads="auto", command=None):
@@ -92,6 +94,8 @@ def train(dataset=None, model=None, *, hidden=None, activation=None, epochs=None
     `threads`: BLAS threads while training — "auto" (one for small models, see threads.py), None (leave
     BLAS alone) or a number. It changes the speed, and can change the last bits of the results: keep it the
     same to reproduce a run.
+    `lang`: the language of the report, the progress and the messages, "en" or "ja" (default: the one in
+    effect, see bibun.i18n).
     Raises WorkbenchError for anything the caller can fix.
     """
     given = dict(dataset=dataset, model=model, hidden=hidden, activation=activation, epochs=epochs,

@@ -4,6 +4,8 @@ refers to anything outside it. Cells and text passed in as HTML must already be 
 import base64
 import html
 
+from ..i18n import translate as _, current
+
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Hiragino Sans","Noto Sans JP",sans-serif;margin:0;
   color:#1d232a;background:#f6f7f9;line-height:1.45}
@@ -38,7 +40,7 @@ def img(png_bytes, alt, cls="fig", width=None):
 def num(x, digits=4):
     """A metric for a table cell: None (undefined) shows as an em dash with a tooltip."""
     if x is None:
-        return '<span class="muted" title="undefined: no predictions (or no examples) of this class">—</span>'
+        return f'<span class="muted" title="{esc(_("undefined: no predictions (or no examples) of this class"))}">—</span>'
     if isinstance(x, int):
         return str(x)
     return f"{x:.{digits}f}"
@@ -67,7 +69,7 @@ def section(id_, title, body):
 
 def page(title, subtitle, nav, sections):
     links = "".join(f'<a href="#{esc(i)}">{esc(t)}</a>' for i, t in nav)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+    return (f'<!DOCTYPE html>\n<html lang="{current()}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body><main>\n"
             f"<h1>{esc(title)}</h1><p class=\"sub\">{subtitle}</p><nav>{links}</nav>\n"

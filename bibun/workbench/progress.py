@@ -6,6 +6,8 @@ terminal escapes as text) and a run without tqdm installed get the per-epoch lin
 """
 import sys
 
+from ..i18n import translate as _
+
 
 class _NoBar:
     def update(self, n=1):
@@ -45,8 +47,8 @@ EPOCH_BAR = "{desc} {n_fmt}/{total_fmt} {bar:8}{postfix} [{elapsed}<{remaining}]
 
 
 def metrics_text(row):
-    return (f"test loss {row['test_loss']:.4f} acc {row['test_acc']:.4f} | "
-            f"train loss {row['train_loss']:.4f} acc {row['train_acc']:.4f}")
+    return _("test loss {test_loss:.4f} acc {test_acc:.4f} | train loss {train_loss:.4f} acc {train_acc:.4f}").format(
+        **row)
 
 
 class Progress:
@@ -59,7 +61,7 @@ class Progress:
         if not quiet and (_in_notebook() or getattr(self.stream, "isatty", lambda: False)()):
             self.tqdm = _tqdm_class()
         self.total = total_epochs
-        self.epochs = (self.tqdm(total=total_epochs, initial=done_epochs, desc="epochs", unit="epoch",
+        self.epochs = (self.tqdm(total=total_epochs, initial=done_epochs, desc=_("epochs"), unit=_("epoch"),
                                  file=self.stream, dynamic_ncols=True, bar_format=EPOCH_BAR) if self.tqdm else _NoBar())
 
     @property
@@ -69,7 +71,8 @@ class Progress:
     def batches(self, total, epoch):
         if not self.tqdm:
             return _NoBar()
-        return self.tqdm(total=total, desc=f"epoch {epoch}", unit="batch", leave=False, file=self.stream,
+        return self.tqdm(total=total, desc=_("epoch {epoch}").format(epoch=epoch), unit=_("batch"), leave=False,
+                         file=self.stream,
                          dynamic_ncols=True, mininterval=0.2)
 
     def epoch_done(self, row):
@@ -78,7 +81,8 @@ class Progress:
             self.epochs.set_postfix_str(text)
             self.epochs.update(1)
         elif not self.quiet:
-            print(f"epoch {row['epoch']}/{self.total}  {text}  ({row['seconds']:.1f}s)", file=self.stream, flush=True)
+            print(_("epoch {epoch}/{total}  {metrics}  ({seconds:.1f}s)").format(
+                epoch=row["epoch"], total=self.total, metrics=text, seconds=row["seconds"]), file=self.stream, flush=True)
 
     def close(self):
         self.epochs.close()
