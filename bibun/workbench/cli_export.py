@@ -3,11 +3,13 @@ torch.load(weights_only=True) reads, and model.py, which rebuilds the architectu
 (model.onnx), written next to the run's weights, each file atomically."""
 import sys
 
+from ..i18n import translate as _
+
 
 def add_arguments(parser):
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="the folder of a finished `bibun train` run")
+    parser.add_argument("run_dir", metavar="RUN_DIR", help=_("the folder of a finished `bibun train` run"))
     parser.add_argument("--to", required=True, choices=("torch", "onnx"),
-                        help="torch: model.pt + model.py for PyTorch; onnx: model.onnx")
+                        help=_("torch: model.pt + model.py for PyTorch; onnx: model.onnx"))
 
 
 def export_run(run_dir, to):
@@ -35,8 +37,8 @@ def run(args):
     try:
         paths = export_run(args.run_dir, args.to)
     except (WorkbenchError, OSError, ImportError) as e:
-        print(f"bibun export: error: {one_line(e)}", file=sys.stderr)
+        print(_("bibun export: error: {message}").format(message=one_line(e)), file=sys.stderr)
         return 2
     for p in paths:
-        print(f"wrote {p}")
+        print(_("wrote {path}").format(path=p))
     return 0
