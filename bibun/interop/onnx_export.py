@@ -122,7 +122,7 @@ def build_model(module, example_input, opset=MIN_OPSET):
         raise ValueError(f"export_onnx writes opset {MIN_OPSET} or newer (got opset={opset})")
     xs = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
     xs = tuple(x if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x)) for x in xs)
-    graph = record(module, xs, calls=False)
+    graph = record(module, xs)
     if opset >= 18 and any(s.op in ("mean", "logsumexp") for s in graph.steps):
         raise ValueError("export_onnx writes ReduceMean with its opset-17 form; use opset=17")
     b = _Builder(onnx)
