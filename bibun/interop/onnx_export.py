@@ -209,7 +209,9 @@ def _own_op(m):
     """The sub-modules written as one ONNX op of their own: batch norm with running statistics (the exported
     graph is the eval-mode model), layer norm. The others are written op by op."""
     kind = type(m)
-    return (kind in (nn.BatchNorm1d, nn.BatchNorm2d) and m.running_mean is not None) or kind is nn.LayerNorm
+    if kind is nn.LayerNorm:        # ONNX's epsilon is a float32: exact when bibun's eps is one, or rounds to one
+        return float(np.float32(m.eps)) == m.eps or (m.weight is not None and m.weight._data.dtype == np.float32)
+    return kind in (nn.BatchNorm1d, nn.BatchNorm2d) and m.running_mean is not None
 
 
 def _emit_layer(b, m, path, x, dtype, add_init):
@@ -225,8 +227,10 @@ def _emit_layer(b, m, path, x, dtype, add_init):
         return b.node("LayerNormalization", [x, param("weight", 1, shape), param("bias", 0, shape)],
                       axis=-len(shape), epsilon=float(m.eps))
     c = (m.num_features,)
+    # var + eps added here in the model's dtype, as bibun does: ONNX's epsilon attribute is a float32
+    var_eps = b.const(m.running_var._data + np.asarray(m.eps, m.running_var._data.dtype), dtype, "running_var_eps")
     return b.node("BatchNormalization", [x, param("weight", 1, c), param("bias", 0, c), param("running_mean", 0, c),
-                                         param("running_var", 1, c)], epsilon=float(m.eps))
+                                         var_eps], epsilon=0.0)
 
 
 SUPPORTED = ("erf", "prelu", "gelu", "silu", "mish", "softplus", "log_sigmoid", "leaky_relu", "elu", "hardtanh",
