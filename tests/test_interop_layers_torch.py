@@ -120,7 +120,8 @@ class Functional(nn.Module):
         h = self.bn(F.elu(F.leaky_relu(h, 0.1), 0.5))
         h = F.adaptive_avg_pool2d(F.avg_pool2d(h, 2, 1, 1, count_include_pad=False), 1).flatten(1)
         h = F.layer_norm(F.mish(h), (4,)) + F.embedding(idx, self.emb.weight).mean(1)
-        return F.silu(self.heads["a"](h)) * F.softplus(self.heads["b"](h), beta=2) + F.hardtanh(F.softsign(h[:, :3]))
+        a, b = self.heads["a"](h), self.heads["b"](h)
+        return F.silu(a) * F.softplus(b, beta=2) + F.hardtanh(F.softsign(a), -0.5, 0.5)
 
 
 def test_functional_forms_in_a_forward_of_ones_own():
