@@ -63,6 +63,7 @@ def test_batch_norm_and_layer_norm_keep_their_float64_eps(tmp_path):
             for p in model.parameters():
                 p.add_(bibun.randn(*p.shape).double())
         path = export_onnx(model, x, tmp_path / "n.onnx")
+        assert ("BatchNormalization" in _ops(path)) == isinstance(model, bibun.nn.BatchNorm1d)
         # the same formula on both sides, numbers of order one: a few float64 roundings
         np.testing.assert_allclose(_run(path, {"input": x.numpy()}), model(x).detach().numpy(), rtol=0, atol=1e-14)
 

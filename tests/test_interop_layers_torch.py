@@ -163,3 +163,15 @@ def test_what_bibun_lacks_is_refused_by_name():
         from_torch(torch.nn.Conv2d(1, 1, 3, padding_mode="reflect"))
     with pytest.raises(TypeError, match="LSTM, which bibun has no layer for"):
         from_torch(torch.nn.ModuleDict({"rnn": torch.nn.LSTM(2, 2)}))
+
+
+def test_generated_source_rebuilds_the_cnn():
+    from bibun.interop.codegen import torch_source
+    model, x = cnn()
+    scope = {}
+    exec(torch_source(model), scope)
+    tm = scope["build_model"]()
+    tm.load_state_dict({k: _t(v) for k, v in model.state_dict().items()})
+    model.eval()
+    assert np.all(np.abs(tm.eval()(_t(x)).detach().numpy() - model(x).detach().numpy())
+                  <= 2 * rounding_bound(model, x, U32))

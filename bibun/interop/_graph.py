@@ -80,10 +80,11 @@ def _calling_class(cls, path_of, rec):
 
 
 def _keep_calls(module, keep, rec):
-    """Make every sub-module that `keep` picks record its calls as single steps; returns what undoes it."""
+    """Make every module that `keep` picks (the module itself included) record its calls as single steps;
+    returns what undoes it."""
     path_of, classes, undo = {}, {}, []
     for path, m in module.named_modules():
-        if path and keep(m):
+        if keep(m):
             cls = type(m)
             path_of[id(m)] = path
             if cls not in classes:
@@ -95,7 +96,7 @@ def _keep_calls(module, keep, rec):
 
 def record(module, inputs, calls=None):
     """The Graph of `module(*inputs)`; `inputs` are bibun Tensors. `calls` picks the sub-modules (at any depth)
-    whose calls stay single steps (the outermost call wins); None records every op."""
+    whose calls stay single steps (the outermost call wins; `module` itself may be one); None records every op."""
     from .._tensor import Tensor
     names = {}
     for name, p in module.state_dict(keep_vars=True).items():

@@ -219,8 +219,9 @@ def _emit_layer(b, m, path, x, dtype, add_init):
         t = getattr(m, name)
         if t is None:                           # affine=False: ONNX still wants a scale and a shift
             return b.const(np.full(shape, fill), dtype)
-        add_init(f"{path}.{name}", t._data)
-        return f"{path}.{name}"
+        full = f"{path}.{name}" if path else name
+        add_init(full, t._data)
+        return full
 
     if type(m) is nn.LayerNorm:
         shape = m.normalized_shape

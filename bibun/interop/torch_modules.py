@@ -93,7 +93,7 @@ def _as_inputs(example_input, path, kind):
 
 
 def _user_module(torch, m, example_input, path):
-    graph = record(m, _as_inputs(example_input, path, type(m).__name__), calls=lambda sub: True)
+    graph = record(m, _as_inputs(example_input, path, type(m).__name__), calls=lambda sub: sub is not m)
     ops = torch_ops(torch)
     for s in graph.steps:
         if s.op != "call" and s.op not in ops and s.op != "reshape":
