@@ -175,3 +175,13 @@ def test_generated_source_rebuilds_the_cnn():
     model.eval()
     assert np.all(np.abs(tm.eval()(_t(x)).detach().numpy() - model(x).detach().numpy())
                   <= 2 * rounding_bound(model, x, U32))
+
+
+@pytest.mark.parametrize("layer", [nn.LogSigmoid(), nn.Threshold(0.1, -2.0), nn.GLU(1), nn.Softmin(1)])
+def test_the_other_activations_cross_too(layer):
+    bibun.manual_seed(7)
+    x = bibun.randn(3, 4).double() * 4
+    tm = to_torch(layer)
+    assert type(tm).__name__ == type(layer).__name__ and type(from_torch(tm)) is type(layer)
+    # the same formula on values of order one: a few float64 roundings
+    np.testing.assert_allclose(tm(_t(x)).numpy(), layer(x).numpy(), rtol=0, atol=GRAD64)

@@ -2,7 +2,8 @@
 
 Every recorded op becomes one ONNX node or a few; parameters become initializers under their state_dict
 names; batch norm (in eval mode) and layer norm become ONNX's own ops. The leading dimension of each input is
-left free ("batch") where a reshape kept it, so the file runs on any batch size. Losses are written from their definitions (cross entropy and NLL as ONNX's own loss ops).
+left free ("batch") where a reshape kept it, so the file runs on any batch size. Losses are written from their
+definitions (cross entropy and NLL as ONNX's own loss ops).
 """
 import numpy as np
 
@@ -236,7 +237,8 @@ def _emit_layer(b, m, path, x, dtype, add_init):
 
 SUPPORTED = ("erf", "prelu", "gelu", "silu", "mish", "softplus", "log_sigmoid", "leaky_relu", "elu", "hardtanh",
              "softsign", "threshold", "convolution", "max_pool", "avg_pool", "adaptive_avg_pool", "embedding",
-             "constant_pad_nd", "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu",
+             "constant_pad_nd", "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh",
+             "sigmoid", "relu",
              "maximum", "minimum", "matmul", "square", "clamp", "sum", "mean", "logsumexp", "softmax",
              "log_softmax", "reshape", "permute", "linear", "cat", "to_dtype", "cross_entropy", "nll_loss",
              "mse_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy")
