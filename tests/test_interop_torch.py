@@ -97,7 +97,7 @@ def test_refusals_say_what_to_do():
 
     with pytest.raises(TypeError, match="Odd.forward uses the op 'cumsum'"):
         to_torch(Odd(), bibun.randn(2, 3))
-    with pytest.raises(TypeError, match="Conv1d, which bibun has no layer for"):
-        from_torch(torch.nn.Sequential(torch.nn.Conv1d(1, 1, 3)))
+    with pytest.raises(TypeError, match="Conv3d, which bibun has no layer for"):
+        from_torch(torch.nn.Sequential(torch.nn.Conv3d(1, 1, 3)))
     with pytest.raises(TypeError, match="SmoothL1Loss, which has no PyTorch translation"):
         to_torch(nn.Sequential(nn.SmoothL1Loss()))

@@ -2,10 +2,11 @@
 
 A Graph is what PyTorch and ONNX are given: its steps are bibun's own primitive ops (the op table's names
 and parameters), in the order they ran, each reading the graph's inputs, the module's parameters (by their
-state_dict names), constants, or earlier steps. With `calls=True` the calls to the module's sub-modules are
+state_dict names), constants, or earlier steps. With `calls` the calls to the sub-modules it picks are
 kept as single steps (`op == "call"`, naming the sub-module's path), so that a translated sub-module runs as
-itself: a Dropout stays a Dropout. The module is recorded in eval mode (a dropout mask drawn inside a
-forward would otherwise become a constant) and put back in the mode it was in.
+itself: a Dropout stays a Dropout, a BatchNorm becomes ONNX's BatchNormalization. The module is recorded in
+eval mode (a dropout mask drawn inside a forward would otherwise become a constant) and put back in the modes
+it was in.
 """
 import numpy as np
 
@@ -47,7 +48,7 @@ class Graph:
 class _Recorder:
     def __init__(self):
         self.events = []            # (op name, inputs, params, out tensor, sub-module path or None)
-        self.inner = None
+        self.depth = 0              # > 0 inside a sub-module call recorded as one step
 
     def on_forward(self, op, inputs, params, out):
         self.events.append((op.name, inputs, params, out, None))
@@ -56,68 +57,63 @@ class _Recorder:
         pass
 
 
-class _Sub:
-    """Stands for a sub-module while its parent's forward is recorded: calling it runs the real module with
-    the recording paused, and records one "call" step. Indexing and attributes reach the real module."""
-
-    def __init__(self, module, path, rec):
-        self._m, self._path, self._rec = module, path, rec
-
-    def __call__(self, *args):
+def _calling_class(cls, path_of, rec):
+    """A subclass of `cls` whose calls run the real forward with the recording paused and are recorded as one
+    "call" step naming the sub-module's path; calls inside a call already recorded are not recorded again."""
+    def __call__(self, *args, **kwargs):
+        if rec.depth:
+            return cls.__call__(self, *args, **kwargs)
+        if kwargs:
+            raise TypeError(f"{path_of[id(self)]} was called with keyword arguments; a recorded forward passes "
+                            f"sub-modules their inputs by position")
+        rec.depth += 1
         prev = engine.set_tracer(None)
         try:
-            out = self._m(*args)
+            out = cls.__call__(self, *args)
         finally:
             engine.set_tracer(prev)
-        self._rec.events.append(("call", args, None, out, self._path))
+            rec.depth -= 1
+        rec.events.append(("call", args, None, out, path_of[id(self)]))
         return out
-
-    def _child(self, key, m):
-        return _Sub(m, f"{self._path}.{key}", self._rec) if _is_module(m) else m
-
-    def __getattr__(self, name):
-        return self._child(name, getattr(self._m, name))
-
-    def __getitem__(self, i):
-        n = len(self._m)
-        if isinstance(i, int) and -n <= i < n:
-            return self._child(i % n, self._m[i])
-        raise IndexError(f"index {i} is out of range for {type(self._m).__name__} of length {n}")
-
-    def __iter__(self):
-        return (self._child(i, m) for i, m in enumerate(self._m))
-
-    def __len__(self):
-        return len(self._m)
+    return type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__,
+                                       "__qualname__": cls.__qualname__})
 
 
-def _is_module(m):
-    from ..nn import Module
-    return isinstance(m, Module)
+def _keep_calls(module, keep, rec):
+    """Make every module that `keep` picks (the module itself included) record its calls as single steps;
+    returns what undoes it."""
+    path_of, classes, undo = {}, {}, []
+    for path, m in module.named_modules():
+        if keep(m):
+            cls = type(m)
+            path_of[id(m)] = path
+            if cls not in classes:
+                classes[cls] = _calling_class(cls, path_of, rec)
+            object.__setattr__(m, "__class__", classes[cls])
+            undo.append((m, cls))
+    return undo
 
 
-def record(module, inputs, calls=False):
-    """The Graph of `module(*inputs)`; `inputs` are bibun Tensors."""
+def record(module, inputs, calls=None):
+    """The Graph of `module(*inputs)`; `inputs` are bibun Tensors. `calls` picks the sub-modules (at any depth)
+    whose calls stay single steps (the outermost call wins; `module` itself may be one); None records every op."""
     from .._tensor import Tensor
     names = {}
     for name, p in module.state_dict(keep_vars=True).items():
         names.setdefault(id(p), name)
     rec = _Recorder()
-    was_training = module.training
-    swapped = {}
-    if calls:
-        for name, child in module._modules.items():
-            if child is not None:
-                swapped[name] = module.__dict__[name]
-                module.__dict__[name] = _Sub(child, name, rec)
+    modes = [(m, m.training) for m in module.modules()]       # each its own: a container may mix them
+    undo = _keep_calls(module, calls, rec) if calls is not None else ()
     module.eval()
     prev = engine.set_tracer(rec)
     try:
         out = module(*inputs)
     finally:
         engine.set_tracer(prev)
-        module.__dict__.update(swapped)
-        module.train(was_training)
+        for m, cls in undo:
+            object.__setattr__(m, "__class__", cls)
+        for m, mode in modes:
+            m.training = mode
     outs = out if isinstance(out, (tuple, list)) else (out,)
     if not outs or not all(isinstance(o, Tensor) for o in outs):
         raise TypeError(f"{type(module).__name__}.forward returned {type(out).__name__}; only a tensor or a tuple "

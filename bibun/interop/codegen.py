@@ -1,24 +1,20 @@
 """The source of a small PyTorch file that rebuilds a bibun model's architecture (for `bibun export`)."""
 from .. import nn
+from .layer_table import ARGS, constructor_args
 
 
 def _layer(m, indent):
     kind = type(m)
-    if kind is nn.Linear:
-        return f"nn.Linear({m.in_features}, {m.out_features}, bias={m.bias is not None})"
-    if kind in (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.Identity):
-        return f"nn.{kind.__name__}()"
-    if kind in (nn.Softmax, nn.LogSoftmax):
-        return f"nn.{kind.__name__}(dim={m.dim!r})"
-    if kind is nn.Flatten:
-        return f"nn.Flatten(start_dim={m.start_dim}, end_dim={m.end_dim})"
-    if kind is nn.Dropout:
-        return f"nn.Dropout(p={m.p!r})"
-    if kind in (nn.Sequential, nn.ModuleList):
+    if kind in (nn.Sequential, nn.ModuleList, nn.ModuleDict):
         pad = " " * (indent + 4)
+        if kind is nn.ModuleDict:
+            inner = "".join(f"{pad}{k!r}: {_layer(c, indent + 4)},\n" for k, c in m.items())
+            return f"nn.ModuleDict({{\n{inner}{' ' * indent}}})"
         inner = "".join(f"{pad}{_layer(c, indent + 4)},\n" for c in m._modules.values())
         return (f"nn.Sequential(\n{inner}{' ' * indent})" if kind is nn.Sequential
                 else f"nn.ModuleList([\n{inner}{' ' * indent}])")
+    if kind.__name__ in ARGS and kind is getattr(nn, kind.__name__):
+        return f"nn.{kind.__name__}({', '.join(f'{k}={v!r}' for k, v in constructor_args(m).items())})"
     raise TypeError(f"a {kind.__name__} cannot be written as PyTorch source; export the weights with "
                     f"bibun.interop.save_torch and rebuild the model with bibun.interop.to_torch instead")
 

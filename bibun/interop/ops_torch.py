@@ -17,6 +17,19 @@ def torch_ops(torch):
                                                   keepdim=keepdims)
         return run
 
+    def padded(x, pads, value):
+        """x padded by (lo, hi) per spatial dimension, in F.pad's order (last dimension first)."""
+        flat = [int(p) for lo_hi in reversed(pads) for p in lo_hi]
+        return F.pad(x, flat, value=value) if any(flat) else x
+
+    def convolution(x, w, b=None, stride=1, padding=(), dilation=1, groups=1):
+        conv = (F.conv1d, F.conv2d, F.conv3d)[w.ndim - 3]
+        return conv(padded(x, padding, 0.0), w, b, stride, 0, dilation, groups)
+
+    def max_pool(x, kernel, stride, dilation, pads):
+        pool = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[len(kernel) - 1]
+        return pool(padded(x, pads, -float("inf")), kernel, stride, 0, dilation)
+
     def tensor_param(v):
         return torch.from_numpy(np.array(v, copy=True)) if isinstance(v, np.ndarray) else v
 
@@ -24,7 +37,16 @@ def torch_ops(torch):
         "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
         "div": lambda a, b: a / b, "pow": lambda a, b: a ** b, "neg": lambda a: -a,
         "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "abs": torch.abs, "square": torch.square,
-        "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": F.relu,
+        "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": F.relu, "erf": torch.erf,
+        "gelu": F.gelu, "silu": F.silu, "mish": F.mish, "softsign": F.softsign, "log_sigmoid": F.logsigmoid,
+        "leaky_relu": F.leaky_relu, "elu": F.elu, "softplus": F.softplus, "hardtanh": F.hardtanh,
+        "threshold": F.threshold, "prelu": lambda x, w: torch.where(x > 0, x, w * x),
+        "convolution": convolution, "max_pool": max_pool,
+        "avg_pool": lambda x, kernel, stride, padding, pads, ceil_mode, count_include_pad, divisor_override:
+            F.avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override),
+        "adaptive_avg_pool": lambda x, output_size: F.adaptive_avg_pool2d(x, output_size),
+        "embedding": lambda w, idx, padding_idx=None: F.embedding(idx, w, padding_idx),
+        "constant_pad_nd": lambda x, pad, value=0.0: F.pad(x, pad, value=value),
         "maximum": lambda a, b: torch.maximum(*tensors(a, b)), "minimum": lambda a, b: torch.minimum(*tensors(a, b)),
         "clamp": lambda x, min=None, max=None: torch.clamp(x, min, max),
         "sum": reduce(torch.sum), "mean": reduce(torch.mean),

@@ -1,20 +1,22 @@
 """bibun modules to PyTorch modules and back: same structure, same names, same weights (copied exactly).
 
-The layers with a PyTorch twin (Linear, the activations, Flatten, Dropout, Identity, Sequential, ModuleList)
-become that twin. A user's own subclass of bibun.nn.Module becomes a torch.nn.Module of the same class name
-whose sub-modules are translated the same way and whose forward replays, with torch functions, the ops its
-bibun forward ran on `example_input` (recorded once, _graph.py); from_torch turns that module back into
-bibun, replaying the same ops with bibun's. An op with no translation is refused naming the op and the class.
+The layers with a PyTorch twin (layer_table.py: Linear, the activations, convolution, pooling, the norms,
+Embedding, Dropout, Flatten, the containers) become that twin, built with the same arguments, holding the
+same parameters and buffers (their state_dict keys are PyTorch's on both sides), in the same train/eval mode.
+A user's own subclass of bibun.nn.Module becomes a torch.nn.Module of the same class name whose sub-modules
+are translated the same way and whose forward replays, with torch functions, the ops its bibun forward ran on
+`example_input` (recorded once, _graph.py); from_torch turns that module back into bibun, replaying the same
+ops with bibun's. An op with no translation is refused naming the op and the class.
 """
+import collections
+
 import numpy as np
 
 from .. import nn
 from .._tensor import Tensor
-from ._graph import Ref, batch_free_shape, record
+from ._graph import batch_free_shape, record
+from .layer_table import ARGS, constructor_args, translated_names
 from .ops_torch import torch_ops
-
-ACTIVATIONS = ("ReLU", "Sigmoid", "Tanh", "Identity")
-
 
 def import_torch():
     try:
@@ -41,41 +43,45 @@ def to_torch(module, example_input=None):
     torch = import_torch()
     if not isinstance(module, nn.Module):
         raise TypeError(f"to_torch expects a bibun.nn.Module, got {type(module).__name__}")
-    out = _to_torch(torch, module, example_input, type(module).__name__)
-    out.train(module.training)
-    return out
+    return _to_torch(torch, module, example_input, type(module).__name__)
+
+
+def _is_layer(m, namespace):
+    """Whether m is exactly one of the shared layers (not a subclass with its own forward)."""
+    name = type(m).__name__
+    return name in ARGS and type(m) is getattr(namespace, name, None)
+
+
+def _float_dtype(tensors):
+    return next((a.dtype for a in tensors if a.dtype.kind == "f"), None)
 
 
 def _to_torch(torch, m, example_input, path):
     tnn = torch.nn
     kind = type(m)
-    if kind is nn.Linear:
-        t = tnn.Linear(m.in_features, m.out_features, bias=m.bias is not None, dtype=_torch_dtype(torch, m.weight._data.dtype))
-        with torch.no_grad():
-            t.weight.copy_(_tensor_to_torch(torch, m.weight._data))
-            if m.bias is not None:
-                t.bias.copy_(_tensor_to_torch(torch, m.bias._data))
-        return t
-    if kind.__name__ in ACTIVATIONS and kind is getattr(nn, kind.__name__):
-        return getattr(tnn, kind.__name__)()
-    if kind in (nn.Softmax, nn.LogSoftmax):
-        return getattr(tnn, kind.__name__)(dim=m.dim)
-    if kind is nn.Flatten:
-        return tnn.Flatten(m.start_dim, m.end_dim)
-    if kind is nn.Dropout:
-        return tnn.Dropout(m.p)
-    if kind is nn.Sequential:
-        seq = tnn.Sequential()
+    if _is_layer(m, nn):
+        state = {k: v._data for k, v in m.state_dict().items()}
+        kw = constructor_args(m)
+        dt = _float_dtype(state.values())
+        t = getattr(tnn, kind.__name__)(**kw, **({"dtype": _torch_dtype(torch, dt)} if dt is not None else {}))
+        t.load_state_dict({k: _tensor_to_torch(torch, a) for k, a in state.items()}, strict=True)
+        for name, p in m.named_parameters():
+            t.get_parameter(name).requires_grad_(p.requires_grad)
+    elif kind is nn.Sequential:
+        t = tnn.Sequential()
         for name, child in m._modules.items():
-            seq.add_module(name, _to_torch(torch, child, None, f"{path}[{name}]"))
-        return seq
-    if kind is nn.ModuleList:
-        return tnn.ModuleList([_to_torch(torch, c, None, f"{path}[{i}]") for i, c in enumerate(m)])
-    if type(m).forward is nn.Module.forward or kind.__module__.startswith("bibun."):
+            t.add_module(name, _to_torch(torch, child, None, f"{path}[{name}]"))
+    elif kind is nn.ModuleList:
+        t = tnn.ModuleList([_to_torch(torch, c, None, f"{path}[{i}]") for i, c in enumerate(m)])
+    elif kind is nn.ModuleDict:
+        t = tnn.ModuleDict({k: _to_torch(torch, c, None, f"{path}[{k!r}]") for k, c in m.items()})
+    elif type(m).forward is nn.Module.forward or kind.__module__.startswith("bibun."):
         raise TypeError(f"to_torch: {path} is a {kind.__name__}, which has no PyTorch translation (translated: "
-                        f"Linear, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, Dropout, Identity, "
-                        f"Sequential, ModuleList and your own Modules built from them)")
-    return _user_module(torch, m, example_input, path)
+                        f"{translated_names()}, and your own Modules built from them)")
+    else:
+        t = _user_module(torch, m, example_input, path)
+    t.training = m.training         # this module's own mode: a container may hold layers in the other one
+    return t
 
 
 def _as_inputs(example_input, path, kind):
@@ -87,7 +93,7 @@ def _as_inputs(example_input, path, kind):
 
 
 def _user_module(torch, m, example_input, path):
-    graph = record(m, _as_inputs(example_input, path, type(m).__name__), calls=True)
+    graph = record(m, _as_inputs(example_input, path, type(m).__name__), calls=lambda sub: sub is not m)
     ops = torch_ops(torch)
     for s in graph.steps:
         if s.op != "call" and s.op not in ops and s.op != "reshape":
@@ -167,9 +173,7 @@ def from_torch(torch_module):
     torch = import_torch()
     if not isinstance(torch_module, torch.nn.Module):
         raise TypeError(f"from_torch expects a torch.nn.Module, got {type(torch_module).__name__}")
-    out = _from_torch(torch, torch_module, type(torch_module).__name__)
-    out.train(torch_module.training)
-    return out
+    return _from_torch(torch, torch_module, type(torch_module).__name__)
 
 
 def _array(t):
@@ -179,30 +183,33 @@ def _array(t):
 def _from_torch(torch, t, path):
     tnn = torch.nn
     kind = type(t)
-    if kind is tnn.Linear:
-        w = _array(t.weight)
-        m = nn.Linear(t.in_features, t.out_features, bias=t.bias is not None, dtype=_bibun_dtype(w.dtype))
-        m.weight._data = w
-        if t.bias is not None:
-            m.bias._data = _array(t.bias)
-        return m
-    if kind.__name__ in ACTIVATIONS and kind is getattr(tnn, kind.__name__):
-        return getattr(nn, kind.__name__)()
-    if kind in (tnn.Softmax, tnn.LogSoftmax):
-        return getattr(nn, kind.__name__)(dim=t.dim)
-    if kind is tnn.Flatten:
-        return nn.Flatten(t.start_dim, t.end_dim)
-    if kind is tnn.Dropout:
-        return nn.Dropout(t.p)
-    if kind is tnn.Sequential:
-        return nn.Sequential(*[_from_torch(torch, c, f"{path}[{n}]") for n, c in t.named_children()])
-    if kind is tnn.ModuleList:
-        return nn.ModuleList([_from_torch(torch, c, f"{path}[{i}]") for i, c in enumerate(t)])
-    if isinstance(t, traced_class(torch)):
-        return _replayed(torch, t, path)
-    raise TypeError(f"from_torch: {path} is a {kind.__name__}, which bibun has no layer for (translated: Linear, "
-                    f"ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, Dropout, Identity, Sequential, ModuleList "
-                    f"and modules made by to_torch); rebuild it in bibun and copy its state_dict")
+    if _is_layer(t, tnn):
+        state = {k: _array(v) for k, v in t.state_dict().items()}
+        dt = _float_dtype(state.values())
+        m = getattr(nn, kind.__name__)(**constructor_args(t), **({"dtype": _bibun_dtype(dt)} if dt is not None else {}))
+        own = m.state_dict(keep_vars=True)
+        if set(own) != set(state):
+            raise TypeError(f"from_torch: {path} ({kind.__name__}) holds {sorted(state)}, but bibun's layer built "
+                            f"with the same arguments holds {sorted(own)}; rebuild it in bibun and copy its state_dict")
+        for k, v in own.items():
+            v._data = state[k]
+        for name, p in t.named_parameters():
+            dict(m.named_parameters())[name].requires_grad_(p.requires_grad)
+    elif kind is tnn.Sequential:
+        m = nn.Sequential(collections.OrderedDict(
+            (n, _from_torch(torch, c, f"{path}[{n}]")) for n, c in t.named_children()))
+    elif kind is tnn.ModuleList:
+        m = nn.ModuleList([_from_torch(torch, c, f"{path}[{i}]") for i, c in enumerate(t)])
+    elif kind is tnn.ModuleDict:
+        m = nn.ModuleDict({k: _from_torch(torch, c, f"{path}[{k!r}]") for k, c in t.items()})
+    elif isinstance(t, traced_class(torch)):
+        m = _replayed(torch, t, path)
+    else:
+        raise TypeError(f"from_torch: {path} is a {kind.__name__}, which bibun has no layer for (translated: "
+                        f"{translated_names()}, and modules made by to_torch); rebuild it in bibun and copy its "
+                        f"state_dict")
+    m.training = t.training
+    return m
 
 
 def _bibun_dtype(np_dtype):
