@@ -209,9 +209,13 @@ class Tensor(InPlace):
 
     def numpy(self):
         self._no_grad_check("numpy()")
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, ".numpy()")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, "np.asarray()")
         if self.requires_grad:
             raise RuntimeError(_msg.implicit_numpy(self))
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
@@ -219,25 +223,31 @@ class Tensor(InPlace):
         return self._data.copy() if copy else self._data
 
     def item(self):
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, ".item()")
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar: "
                                f"pick one element first (t[0].item()) or reduce it (t.sum().item())")
         return self._data.item()
 
     def tolist(self):
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, ".tolist()")
         return self._data.tolist()
 
-    def _scalar_value(self):
+    def _scalar_value(self, what):
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, what)
         if self._data.size != 1:
             raise ValueError(f"only one element tensors can be converted to Python scalars (this one has "
                              f"{self._data.size}); index one element or reduce it first")
         return self._data.item()
 
     def __float__(self):
-        return float(self._scalar_value())
+        return float(self._scalar_value("float()"))
 
     def __int__(self):
-        return int(self._scalar_value())
+        return int(self._scalar_value("int()"))
 
     def __index__(self):
         if self._data.dtype.kind not in "iub":
@@ -245,6 +255,8 @@ class Tensor(InPlace):
         return int(self.item())
 
     def __bool__(self):
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, "bool()")
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous: use "
                                f"(t).any() or (t).all()")
