@@ -11,8 +11,7 @@ EFFECTS = frozenset({"grad", "zero_grad", "update", "inplace"})
 # the leaves of a returned structure: (kind, slot or value)
 LEAVES = ("slot", "scalar", "tensor", "value", "copy")
 # how each kind reads in a plan
-_VERB = {"forward": "", "vjp": "vjp ", "sum_to": "sum_to ", "cast": "astype ", "add": "add ", "copy": "copy ",
-         "result": "copy "}
+_VERB = {"result": "copy "}
 
 
 class Step:
@@ -92,7 +91,13 @@ class Plan:
         if st.kind == "update":
             return f"{st.name}  (hyper-parameters read from its param_groups at each call)"
         if st.kind == "inplace":
-            return f"{args[0]} {st.name} {', '.join(args[1:])}"
+            if st.name == "fill_()":
+                return f"{args[0]}.fill_({args[2]})"
+            if st.name == "copy_()":
+                return f"{args[0]}.copy_({args[1]})"
+            if st.name == "[...] =":
+                return f"{args[0]}[{args[1]}] = {args[2]}"
+            return f"{args[0]} {st.name} {args[1]}"
         head = f"%{st.out} {self.shapes[st.out]} = " if st.out is not None else ""
         if st.kind == "vjp":            # the upstream gradient, the op's output, then its inputs (not NumPy)
             return f"{head}{st.name}(g={args[1]}, out={args[2]}, {', '.join(args[3:])}{kw})"
