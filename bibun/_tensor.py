@@ -389,7 +389,10 @@ class Tensor(InPlace):
     # -- comparisons: bool tensors, never part of the graph ---------------------------------------------
     def _cmp(self, other, f):
         o = other._data if isinstance(other, Tensor) else other
-        return Tensor._wrap(np.asarray(f(self._data, o)))
+        r = np.asarray(f(self._data, o))
+        if engine.tracer is not None:           # bibun.jit records it as a step of its own
+            engine.tracer.notify("on_numpy", f, (self, other), r)
+        return Tensor._wrap(r)
 
     def __eq__(self, other):
         return self._cmp(other, np.equal)
@@ -423,7 +426,7 @@ class Tensor(InPlace):
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def __invert__(self):
-        return Tensor._wrap(~self._data)
+        return self._cmp(None, _invert)
 
     def equal(self, other):
         return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
@@ -445,6 +448,10 @@ class _HookHandle:
     def remove(self):
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+def _invert(a, _):
+    return ~a
 
 
 def _data_of(x):

@@ -107,6 +107,12 @@ class Recorder:
         fn = op.fwd if o.ndim else _steps.scalar_forward(op.fwd)
         self.record("forward", fn, ins, params, o, op.name)
 
+    def on_numpy(self, f, args, r):
+        """A NumPy call on tensors outside the op table (comparisons): recorded like a forward."""
+        ins = [self.data(a._data, a) if isinstance(a, Tensor) else self.data(a) for a in args]
+        self.record("forward", _steps.scalar_forward(f) if r.ndim == 0 else f, ins, None, r,
+                    getattr(f, "__name__", "numpy"))
+
     def on_backward(self, node, g, step):
         pass                                # the engine's own walk (create_graph=True): its VJPs are ops, heard above
 

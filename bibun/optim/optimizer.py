@@ -108,7 +108,7 @@ class Optimizer:
                    f"not change them: {shown}{more}. Their .grad is None because they were not used to compute "
                    f"the loss: check that forward() uses every layer you created (or freeze the ones you leave "
                    f"out with requires_grad_(False)).")
-        warnings.warn(msg, UserWarning, stacklevel=3)
+        warnings.warn(msg, UserWarning, stacklevel=4)
 
     def state_dict(self):
         index = {}
