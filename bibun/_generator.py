@@ -36,7 +36,13 @@ class Generator:
 default_generator = Generator()
 
 
+# set by bibun.jit: called before every draw, it refuses draws that a trace would freeze
+draw_guard = None
+
+
 def _gen(generator):
+    if draw_guard is not None:
+        draw_guard()
     return (generator or default_generator)._rng
 
 

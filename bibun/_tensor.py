@@ -209,9 +209,13 @@ class Tensor(InPlace):
 
     def numpy(self):
         self._no_grad_check("numpy()")
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, ".numpy()")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, "np.asarray()")
         if self.requires_grad:
             raise RuntimeError(_msg.implicit_numpy(self))
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
@@ -219,25 +223,31 @@ class Tensor(InPlace):
         return self._data.copy() if copy else self._data
 
     def item(self):
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, ".item()")
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar: "
                                f"pick one element first (t[0].item()) or reduce it (t.sum().item())")
         return self._data.item()
 
     def tolist(self):
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, ".tolist()")
         return self._data.tolist()
 
-    def _scalar_value(self):
+    def _scalar_value(self, what):
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, what)
         if self._data.size != 1:
             raise ValueError(f"only one element tensors can be converted to Python scalars (this one has "
                              f"{self._data.size}); index one element or reduce it first")
         return self._data.item()
 
     def __float__(self):
-        return float(self._scalar_value())
+        return float(self._scalar_value("float()"))
 
     def __int__(self):
-        return int(self._scalar_value())
+        return int(self._scalar_value("int()"))
 
     def __index__(self):
         if self._data.dtype.kind not in "iub":
@@ -245,6 +255,8 @@ class Tensor(InPlace):
         return int(self.item())
 
     def __bool__(self):
+        if engine.tracer is not None:
+            engine.tracer.notify("on_read", self, "bool()")
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous: use "
                                f"(t).any() or (t).all()")
@@ -377,7 +389,10 @@ class Tensor(InPlace):
     # -- comparisons: bool tensors, never part of the graph ---------------------------------------------
     def _cmp(self, other, f):
         o = other._data if isinstance(other, Tensor) else other
-        return Tensor._wrap(np.asarray(f(self._data, o)))
+        r = np.asarray(f(self._data, o))
+        if engine.tracer is not None:           # bibun.jit records it as a step of its own
+            engine.tracer.notify("on_numpy", f, (self, other), r)
+        return Tensor._wrap(r)
 
     def __eq__(self, other):
         return self._cmp(other, np.equal)
@@ -411,7 +426,7 @@ class Tensor(InPlace):
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def __invert__(self):
-        return Tensor._wrap(~self._data)
+        return self._cmp(None, _invert)
 
     def equal(self, other):
         return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
@@ -433,6 +448,10 @@ class _HookHandle:
     def remove(self):
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+def _invert(a, _):
+    return ~a
 
 
 def _data_of(x):

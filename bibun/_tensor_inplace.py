@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _tensor_messages as _msg
 from ._generator import _gen
-from .autograd import grad_mode, version_counter
+from .autograd import engine, grad_mode, version_counter
 from .ops import elementwise as E, shape as S
 
 # in-place forms of the four arithmetic ops (NumPy ufuncs with out=)
@@ -35,7 +35,10 @@ class InPlace:
             self._record(lambda before: before * self._wrap(keep) + put, "[...] =")
             return
         self._check_inplace("[...] =")
-        self._data[key] = value._data if isinstance(value, InPlace) else value
+        value = value._data if isinstance(value, InPlace) else value
+        if engine.tracer is not None:
+            engine.tracer.notify("on_inplace", self, _put, (key, value), "[...] =")
+        _put(self._data, key, value)
         self._changed("[...] =")
 
     # -- in place ------------------------------------------------------------------------------------
@@ -103,6 +106,8 @@ class InPlace:
             kind = "Float" if op is E.div or _is_float(o) else "Long"
             raise RuntimeError(_msg.cannot_store(kind, _INT_NAMES.get(d.dtype.name, d.dtype.name), what,
                                                  f"`t = t {_OP_SIGN.get(what, '/')} ...`"))
+        if engine.tracer is not None:
+            engine.tracer.notify("on_inplace", self, _UPDATE[op], (o,), what)
         _INPLACE[op](d, o, out=d, casting="unsafe")
         self._changed(what)
         return self
@@ -133,7 +138,10 @@ class InPlace:
 
     def fill_(self, value):
         self._check_inplace("fill_")
-        self._data[...] = value.item() if isinstance(value, InPlace) else value
+        value = value.item() if isinstance(value, InPlace) else value
+        if engine.tracer is not None:
+            engine.tracer.notify("on_inplace", self, _put, (Ellipsis, value), "fill_()")
+        self._data[...] = value
         self._changed('fill_()')
         return self
 
@@ -144,7 +152,10 @@ class InPlace:
         self._check_inplace("copy_")
         s = src._data if isinstance(src, InPlace) else np.asarray(src)
         try:
-            np.copyto(self._data, np.broadcast_to(s, self._data.shape), casting="unsafe")
+            b = np.broadcast_to(s, self._data.shape)
+            if engine.tracer is not None:
+                engine.tracer.notify("on_inplace", self, _copy, (s,), "copy_()")
+            np.copyto(self._data, b, casting="unsafe")
         except ValueError:
             raise RuntimeError(f"copy_: the source of shape {list(np.shape(s))} cannot be broadcast to "
                                f"the destination of shape {list(self.shape)}") from None
@@ -162,3 +173,22 @@ class InPlace:
         self._data[...] = values
         self._changed('init')
         return self
+
+
+# the in-place changes as functions of the array they write into, which bibun.jit records and replays
+def _put(a, key, value):
+    a[key] = value
+
+
+def _copy(a, src):
+    np.copyto(a, np.broadcast_to(src, a.shape), casting="unsafe")
+
+
+def _ufunc_into(f):
+    def update(a, o):
+        f(a, o, out=a, casting="unsafe")
+    update.__name__ = f.__name__ + "_"
+    return update
+
+
+_UPDATE = {op: _ufunc_into(f) for op, f in _INPLACE.items()}

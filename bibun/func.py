@@ -52,7 +52,15 @@ def _back(like, g, nested):
     """Return `g` in the kind of the argument it is the gradient of (a Tensor inside another transform)."""
     if nested or isinstance(like, Tensor):
         return g
-    return g._data if np.ndim(like) else g._data[()]
+    return g._data if np.ndim(like) else _number(g._data)
+
+
+def _number(a):
+    """The NumPy scalar a 0-d result is handed back as (bibun.jit is told where it came from)."""
+    s = a[()]
+    if engine.tracer is not None:
+        engine.tracer.notify("on_scalar", a, s)
+    return s
 
 
 def _flatten(tree):
@@ -120,7 +128,7 @@ def _plain(value, keep):
     if keep:
         return value
     if isinstance(value, Tensor):
-        return value._data if value._data.ndim else value._data[()]
+        return value._data if value._data.ndim else _number(value._data)
     if isinstance(value, (tuple, list)):
         return type(value)(_plain(v, keep) for v in value)
     if isinstance(value, dict):
@@ -159,7 +167,7 @@ def value_and_grad(fun, argnum=0, argnums=None, has_aux=False):
         out = _scalar_out(out)
         gs = rebuild(_grads(out, originals, leaves, nested))
         keep = _keeps_tensors(originals, nested)
-        value = out if keep else out._data[()]
+        value = out if keep else _number(out._data)
         if has_aux:
             value = (value, _plain(aux, keep))
         return value, (gs[0] if single else tuple(gs))

@@ -418,8 +418,11 @@ class _Recorder:
     def __init__(self):
         self.names = set()
 
-    def on_forward(self, op, inputs, params, out):
+    def on_forward(self, op, inputs, params, out, datas=None):
         self.names.add(op.name)
+
+    def notify(self, event, *args):
+        pass
 
     def on_backward(self, node, g, step):
         pass

@@ -45,6 +45,7 @@ ALLOWED_PEERS = {
     "_generator": {"_device"},              # a Generator takes device= as PyTorch's does
     "_tensor_messages": {"_errors", "_print", "_dtype"},   # naming the user's tensor, showing its values
     "extend": {"autograd.function"},        # HIPS autograd's `autograd.extend` names: primitive, defvjp
+    "jit": {"nn", "optim", "func"},         # jit sits above them (DESIGN.md): it traces their modules' changes
 }
 
 

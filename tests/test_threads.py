@@ -21,7 +21,7 @@ class _PauseInBackward:
         self.inside = threading.Event()
         self.resume = threading.Event()
 
-    def on_forward(self, op, inputs, params, out):
+    def on_forward(self, op, inputs, params, out, datas=None):
         pass
 
     def on_backward(self, node, g, step):

@@ -28,7 +28,7 @@ class _Checker:
     def __init__(self, inner):
         self.inner = inner
 
-    def on_forward(self, op, inputs, params, out):
+    def on_forward(self, op, inputs, params, out, datas=None):
         if self.inner is not None:
             self.inner.on_forward(op, inputs, params, out)
         if _bad(out._data):

@@ -37,10 +37,17 @@ class _Tracers:
     def here(self):
         return self.by_thread.get(threading.get_ident())
 
-    def on_forward(self, op, inputs, params, out):
+    def on_forward(self, op, inputs, params, out, datas):
         t = self.by_thread.get(threading.get_ident())
         if t is not None:
-            t.on_forward(op, inputs, params, out)
+            t.on_forward(op, inputs, params, out, datas)
+
+    def notify(self, event, *args):
+        """Any other event (bibun.jit's: in-place changes, optimizer steps, reads that would freeze a value):
+        this thread's tracer gets it if it has a method of that name."""
+        f = getattr(self.by_thread.get(threading.get_ident()), event, None)
+        if f is not None:
+            f(*args)
 
 
 _tracers_lock = threading.Lock()
@@ -160,6 +167,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     Long because it is the hot loop of every training step: the work per node and per input is written
     out in place (a helper call per node would cost several percent of a small step).
     """
+    tr = tracer.here() if tracer is not None else None
+    if tr is not None and hasattr(tr, "run_backward"):      # bibun.jit records the walk with its own copy
+        got = tr.run_backward(roots, root_grads, retain_graph, create_graph, capture)
+        if got is not NotImplemented:
+            return got
     wrap = Tensor._wrap
     xp = traced_numpy if create_graph else raw_numpy
     grads = {}                    # node -> gradient of its output, summed over its consumers
@@ -187,7 +199,6 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     ready = [n for n in starts if deps[n] == 0]
 
     was_enabled = grad_mode._set(create_graph)
-    tr = tracer.here() if tracer is not None else None
     try:
         while ready:
             n = ready.pop()
@@ -393,6 +404,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def zero_grads(params, set_to_none=True):
     """What Module.zero_grad and Optimizer.zero_grad do: drop each .grad (or fill it with zeros)."""
+    if tracer is not None:
+        params = list(params)
+        tracer.notify("on_effect", zero_grads, (params, set_to_none))
     for p in params:
         if p._grad is not None:
             if set_to_none:

@@ -34,7 +34,7 @@ class Tracer:
         self.labels = {}         # id(tensor) -> name given with label()
         self.keep = []           # keeps labelled tensors alive so that their ids stay theirs
 
-    def on_forward(self, op, inputs, params, out):
+    def on_forward(self, op, inputs, params, out, datas=None):
         self.forward.append((op, inputs, params, out))
         if self.inner is not None:
             self.inner.on_forward(op, inputs, params, out)

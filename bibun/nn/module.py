@@ -23,6 +23,9 @@ def _bound_forward(fwd):
 
 
 _PLAIN = {}
+# bumped whenever a module gains, loses or replaces a parameter or submodule, or switches train/eval: bibun.jit
+# compares it to the count its trace saw and traces again when they differ (one integer read per call)
+changes = 0
 
 
 def _plain_call(cls):
@@ -64,6 +67,9 @@ class Module:
             raise AttributeError(f"cannot assign {kind} before Module.__init__() call: call "
                                  f"super().__init__() first in {type(self).__name__}.__init__")
         if params is not None:
+            if isinstance(value, (Parameter, Module)) or name in params or name in self._modules:
+                global changes
+                changes += 1
             for d in (self._parameters, self._modules, self._buffers):
                 d.pop(name, None)
             if isinstance(value, Parameter):
@@ -77,6 +83,8 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
+        global changes
+        changes += 1
         for d in (self._parameters, self._modules, self._buffers):
             d.pop(name, None)
         object.__delattr__(self, name)
@@ -156,6 +164,8 @@ class Module:
 
     # -- modes ---------------------------------------------------------------------------------------
     def train(self, mode=True):
+        global changes
+        changes += 1
         for m in self.modules():
             object.__setattr__(m, "training", mode)
         return self

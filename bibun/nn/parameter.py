@@ -3,6 +3,7 @@ import numpy as np
 
 from .._print import format_tensor
 from .._tensor import Tensor
+from ..autograd import engine
 
 
 class Parameter(Tensor):
@@ -11,6 +12,8 @@ class Parameter(Tensor):
     _is_parameter = True            # how the layers below nn tell one (error messages, saving)
 
     def __new__(cls, data=None, requires_grad=True):
+        if engine.tracer is not None:
+            engine.tracer.notify("on_new_parameter")
         src = data if data is not None else Tensor._wrap(np.empty(0, np.float32))
         p = object.__new__(cls)
         p._data = src._data if isinstance(src, Tensor) else np.asarray(src)

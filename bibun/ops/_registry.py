@@ -144,7 +144,7 @@ def apply(op, inputs, datas, params=None, needs=None):
         t.requires_grad = False
         t.grad_fn = None
     if engine.tracer is not None:
-        engine.tracer.on_forward(op, inputs, params, t)
+        engine.tracer.on_forward(op, inputs, params, t, datas)
     return t
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.engine import zero_grads
-from ..autograd import version_counter
+from ..autograd import engine, version_counter
 
 _STEPPED = version_counter.STEPPED
 
@@ -58,6 +58,13 @@ class Optimizer:
             from ..autograd.grad_mode import enable_grad
             with enable_grad():
                 loss = closure()
+        if engine.tracer is not None:               # bibun.jit replays the update itself, reading the live groups
+            engine.tracer.notify("on_effect", self._apply_step, ())
+        self._apply_step()
+        return loss
+
+    def _apply_step(self):
+        """The update of every parameter that has a gradient, from the groups' present hyper-parameters."""
         skipped = 0
         for group in self.param_groups:
             ready = []
@@ -73,7 +80,6 @@ class Optimizer:
                 p._version = version_counter.tick()
         if skipped and not self._warned:
             self._warn_no_grad(skipped)
-        return loss
 
     def _update_group(self, group, ready):
         """Update in place each parameter of `group` in `ready`, a list of (parameter, gradient array)."""
@@ -102,7 +108,7 @@ class Optimizer:
                    f"not change them: {shown}{more}. Their .grad is None because they were not used to compute "
                    f"the loss: check that forward() uses every layer you created (or freeze the ones you leave "
                    f"out with requires_grad_(False)).")
-        warnings.warn(msg, UserWarning, stacklevel=3)
+        warnings.warn(msg, UserWarning, stacklevel=4)
 
     def state_dict(self):
         index = {}
