@@ -50,7 +50,7 @@ class _Recorder:
         self.events = []            # (op name, inputs, params, out tensor, sub-module path or None)
         self.depth = 0              # > 0 inside a sub-module call recorded as one step
 
-    def on_forward(self, op, inputs, params, out):
+    def on_forward(self, op, inputs, params, out, datas=None):
         self.events.append((op.name, inputs, params, out, None))
 
     def on_backward(self, node, g, grads):
