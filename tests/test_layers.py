@@ -46,6 +46,7 @@ ALLOWED_PEERS = {
     "_tensor_messages": {"_errors", "_print", "_dtype"},   # naming the user's tensor, showing its values
     "extend": {"autograd.function"},        # HIPS autograd's `autograd.extend` names: primitive, defvjp
     "jit": {"nn", "optim", "func"},         # jit sits above them (DESIGN.md): it traces their modules' changes
+    "jax": {"jit"},                         # jax.jit is bibun.jit, on JAX's arrays
 }
 
 

@@ -18,5 +18,6 @@ loop over the mapped axis (see _transforms.py).
 from . import numpy, random, nn, tree_util
 from ._array import Array
 from ._transforms import grad, value_and_grad, jacrev, hessian, vmap
+from ._jit import jit
 
-__all__ = ["Array", "grad", "value_and_grad", "jacrev", "hessian", "vmap", "numpy", "random", "nn", "tree_util"]
+__all__ = ["Array", "jit", "grad", "value_and_grad", "jacrev", "hessian", "vmap", "numpy", "random", "nn", "tree_util"]

@@ -37,7 +37,22 @@ def _part(a, leaves):
         return (dict, tuple((k, _part(v, leaves)) for k, v in a.items()))
     if isinstance(a, (bool, int, float, complex, str, bytes, type(None), np.generic)):
         return (type(a), a)
-    return ("object", id(a))          # anything else: the same object traces once
+    return ("object", _Same(a))       # anything else: the same object traces once
+
+
+class _Same:
+    """An object in a cache key, compared by identity. It holds the object, so that while the key is cached no
+    other object can take its id and be mistaken for it."""
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __eq__(self, other):
+        return type(other) is _Same and other.obj is self.obj
+
+    def __hash__(self):
+        return id(self.obj)
 
 
 def describe(part):
