@@ -317,7 +317,7 @@ def test_a_live_lock_refuses_a_second_process(copy, capsys):
         assert (run / "run.lock").read_text().strip() == str(child.pid)
         for argv in (["train", "--epochs", "1", "--out", str(run), "--overwrite", "--quiet"],
                      ["train", "--out", str(run), "--resume", "--quiet"]):
-            fails_cleanly(argv, [run], capsys, f"pid {child.pid}", "another training process")
+            fails_cleanly(argv, [run], capsys, f"pid {child.pid}", "another bibun process")
     finally:
         child.stdin.close()
         child.wait(timeout=30)

@@ -8,6 +8,7 @@ from .pages import esc, img, num, page, section, table
 from .errors import WorkbenchError
 from .rundir import make_dir, write_bytes, write_json, write_text
 from ..i18n import N_, translate as _, in_language
+from .lock import RunLock
 
 SECTIONS = (("runs", N_("Runs")), ("curves", N_("Curves overlaid")), ("per-class", N_("Per-class metrics side by side")),
             ("confusion", N_("Confusion matrices")), ("examples", N_("Easiest and hardest examples")))
@@ -88,14 +89,20 @@ def _per_class_table(recs, names):
 def compare(run_dirs, out="runs/compare", overwrite=False):
     """Write `out`/compare.html (self-contained), `out`/figures/curves.png and `out`/compare.json for the
     finished runs in `run_dirs`; returns {"report", "figure_curves", "json"} paths. A comparison already in
-    `out` is replaced only with overwrite=True, as `train` does with a run. lang="ja" writes it in Japanese."""
+    `out` is replaced only with overwrite=True, as `train` does with a run. lang="ja" writes it in Japanese.
+    `out` is locked while it is written, as a run's folder is, so two commands never mix their files."""
+    out = Path(out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise WorkbenchError(f"{out} is a file, not a folder; choose another --out")
+    with RunLock(out):
+        return _write_comparison(run_dirs, out, overwrite)
+
+
+def _write_comparison(run_dirs, out, overwrite):
     from . import figures
     recs = _records([Path(d) for d in run_dirs])
     names = _labels(recs)
     datasets = sorted({r.config.dataset for r in recs})
-    out = Path(out).expanduser()
-    if out.exists() and not out.is_dir():
-        raise WorkbenchError(f"{out} is a file, not a folder; choose another --out")
     if not overwrite and any((out / f).exists() for f in ("compare.html", "compare.json")):
         raise WorkbenchError(f"{out} already holds a comparison; choose another --out (or pass --overwrite to "
                              f"replace it)")

@@ -65,7 +65,7 @@ class RunLock:
                     os.close(fd)
                     self._remove_created()
                     raise WorkbenchError(
-                        f"{self.folder} is in use by another training process (pid {_owner(self.path)}); wait "
+                        f"{self.folder} is in use by another bibun process (pid {_owner(self.path)}); wait "
                         f"for it to finish, or choose another --out") from None
                 # The owner before us removes the file as it lets go: hold the lock of the file at the path.
                 try:
