@@ -177,6 +177,30 @@ def test_engine_errors_speak_japanese_and_keep_pytorchs_searchable_first_words()
                                                    "jacobian", "ones_like"]) == []
 
 
+def test_the_in_place_and_dtype_errors_speak_japanese_too():
+    from bibun.i18n import language
+    a = bibun.tensor([1.0, 2.0], requires_grad=True)
+    w = a * 2
+    h = w * w
+    w += 1                                     # mul reads its inputs: backward refuses
+    y = a.exp()
+    y += 1                                     # exp reads its output
+    head = "one of the variables needed for gradient computation has been modified by an inplace operation: "
+    for loss, fix in ((h.sum(), "`w = w + ...`"), (y.sum(), "`y = y + ...`")):
+        with language("ja"), pytest.raises(RuntimeError) as e:
+            loss.backward()
+        msg = str(e.value)
+        assert msg.startswith(head) and "直し方" in msg and fix in msg
+        assert english_words(msg[len(head):], ["w", "y", "mul", "exp", "MulBackward", "ExpBackward", "float",
+                                               "clone", "data"]) == []
+    x = bibun.tensor([1, 2])
+    with language("ja"), pytest.raises(RuntimeError) as e:
+        x.requires_grad = True
+        (x * 2).sum().backward()
+    msg = str(e.value)
+    assert msg.startswith("only Tensors of floating point dtype can require gradients") and "直し方" in msg
+
+
 # -- the command line -----------------------------------------------------------------------------------
 def test_lang_ja_works_on_explain_and_its_help(capsys):
     assert main(["explain", "a*x + b", "--at", "a=-2,x=3,b=4", "--lang", "ja"]) == 0

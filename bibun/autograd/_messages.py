@@ -20,14 +20,15 @@ def _out_of_place(name, what):
     """How to write the in-place change `what` out of place."""
     n = name or "a"
     if what in ("+=", "-=", "*=", "/="):
-        return f"`{n} = {n} {what[0]} ...` instead of `{n} {what} ...`"
+        return _("{new} instead of {old}").format(new=f"`{n} = {n} {what[0]} ...`", old=f"`{n} {what} ...`")
     if what in ("add_", "sub_", "mul_", "div_", "clamp_()"):
         op = what.rstrip("_()")
-        return f"`{n} = {n}.{op}(...)` instead of `{n}.{op}_(...)`"
+        return _("{new} instead of {old}").format(new=f"`{n} = {n}.{op}(...)`", old=f"`{n}.{op}_(...)`")
     if what == "[...] =":
-        return (f"a new tensor instead of assigning into `{n}[...]` (e.g. `{n} = bibun.where(mask, value, {n})`, "
-                f"or change `{n}.clone()`)")
-    return f"an out-of-place version of `{what}`, or a .clone() of `{n}` that you change instead"
+        return _("a new tensor instead of assigning into {old} (e.g. {new}, or change {copy})").format(
+            old=f"`{n}[...]`", new=f"`{n} = bibun.where(mask, value, {n})`", copy=f"`{n}.clone()`")
+    return _("an out-of-place version of {what}, or a .clone() of {n} that you change instead").format(
+        what=f"`{what}`", n=f"`{n}`")
 
 
 def modified_in_place(node, x):
@@ -38,31 +39,35 @@ def modified_in_place(node, x):
         what = made_by = None
     if made_by is None:                     # changed under no_grad: it still has the history it had
         made_by = _errors.producer(x)
-    shown, name = _name(x, "a tensor")
-    origin = f"the output of {made_by}" if made_by else ("a parameter" if x.requires_grad else "a leaf tensor")
-    head = (f"one of the variables needed for gradient computation has been modified by an inplace operation: "
-            f"{shown} ({origin}, {x._data.dtype} of shape {tuple(x._data.shape)}) is needed to differentiate "
-            f"{op.name} ({op.grad_name}), ")
+    shown, name = _name(x, _("a tensor"))
+    origin = (_("the output of {op}").format(op=made_by) if made_by else
+              _("a parameter") if x.requires_grad else _("a leaf tensor"))
+    head = ("one of the variables needed for gradient computation has been modified by an inplace operation: "
+            + _("{shown} ({origin}, {dtype} of shape {shape}) is needed to differentiate {op} ({grad_name}), ").format(
+                shown=shown, origin=origin, dtype=x._data.dtype, shape=tuple(x._data.shape), op=op.name,
+                grad_name=op.grad_name))
     if what is None:
-        return (head + f"but it was updated in place after {op.name} used it and before backward(): by "
-                f"optimizer.step() or a manual update under no_grad. The gradient would be computed from the "
-                f"new numbers, not the ones {op.name} used. Fix: call backward() before optimizer.step() (each "
-                f"iteration: forward, loss, backward, step); for two losses, add them and call backward() once "
-                f"before stepping. Do not hide it with retain_graph=True or by recomputing only the loss: the "
-                f"forward values must come from the same weights as the backward.")
-    return (head + f"but `{what}` changed it after {op.name} used it, so the gradient would be computed from "
-            f"the wrong numbers. Fix: write {_out_of_place(name, what)}: an out-of-place op makes a new tensor "
-            f"and leaves the saved one alone. Do not make this error go away by changing it through `.data`: "
-            f"the check would pass and the gradient would be silently wrong.")
+        return head + _("but it was updated in place after {op} used it and before backward(): by "
+                        "optimizer.step() or a manual update under no_grad. The gradient would be computed from the "
+                        "new numbers, not the ones {op} used. Fix: call backward() before optimizer.step() (each "
+                        "iteration: forward, loss, backward, step); for two losses, add them and call backward() "
+                        "once before stepping. Do not hide it with retain_graph=True or by recomputing only the "
+                        "loss: the forward values must come from the same weights as the backward.").format(op=op.name)
+    return head + _("but `{what}` changed it after {op} used it, so the gradient would be computed from the wrong "
+                    "numbers. Fix: write {rewrite}: an out-of-place op makes a new tensor and leaves the saved one "
+                    "alone. Do not make this error go away by changing it through `.data`: the check would pass and "
+                    "the gradient would be silently wrong.").format(what=what, op=op.name,
+                                                                    rewrite=_out_of_place(name, what))
 
 
 def output_modified(node):
     """The output of `node`, which its backward reads, was changed in place after the op ran."""
     op, what = node.op, node.out_changed
-    return (f"one of the variables needed for gradient computation has been modified by an inplace operation: "
-            f"the output of {op.name} ({op.grad_name}) is needed to differentiate {op.name}, but `{what}` changed "
-            f"it afterwards, so the gradient would be computed from the wrong numbers. Fix: change a copy "
-            f"instead: `y = y + ...` rather than `y += ...` (or `y = y.clone()` before the in-place change).")
+    return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
+            + _("the output of {op} ({grad_name}) is needed to differentiate {op}, but `{what}` changed it "
+                "afterwards, so the gradient would be computed from the wrong numbers. Fix: change a copy instead: "
+                "`y = y + ...` rather than `y += ...` (or `y = y.clone()` before the in-place change).").format(
+                op=op.name, grad_name=op.grad_name, what=what))
 
 
 def _find_reuse(node, roots):
@@ -202,7 +207,9 @@ def warn_create_graph_cycle():
 
 def int_requires_grad(x):
     """requires_grad was set by assignment on a tensor of integers or booleans."""
-    shown, name = _name(x, "a tensor")
-    return (f"only Tensors of floating point dtype can require gradients, but {shown} ({x._data.dtype} of shape "
-            f"{tuple(x._data.shape)}) has requires_grad=True. Fix: make it float first, e.g. "
-            f"`{name or 'x'} = {name or 'x'}.float().requires_grad_()`, or create it with dtype=bibun.float32")
+    shown, name = _name(x, _("a tensor"))
+    n = name or "x"
+    return "only Tensors of floating point dtype can require gradients, " + _(
+        "but {shown} ({dtype} of shape {shape}) has requires_grad=True. Fix: make it float first, e.g. "
+        "`{n} = {n}.float().requires_grad_()`, or create it with dtype=bibun.float32").format(
+        shown=shown, dtype=x._data.dtype, shape=tuple(x._data.shape), n=n)
