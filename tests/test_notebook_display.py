@@ -39,3 +39,14 @@ def test_a_run_kept_in_memory_draws_its_curves_and_confusion_matrix(tmp_path):
     r = train("digits", "linear", epochs=1, seed=0, quiet=True)
     html = r._repr_html_()
     assert len(images(html)) == 2 and "report.html" not in html
+
+
+def test_the_inline_display_speaks_the_current_language(tmp_path, monkeypatch):
+    from bibun.i18n import language
+    from bibun.workbench import train
+    monkeypatch.chdir(tmp_path)
+    r = train("digits", "linear", epochs=1, seed=0, out="runs/lin", quiet=True)
+    with language("ja"):
+        html = r._repr_html_()
+    assert f"評価データの正解率 <b>{r.metrics['accuracy']:.4f}</b>" in html and "レポート全体" in html
+    assert "エポックごと" in html and "test accuracy" not in html

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
+from ..i18n import translate as _
 from .pages import esc, img, num, table
 
 
@@ -33,28 +34,31 @@ def result_html(result):
     head = f"<b>{esc(title)}</b>"
     m = result.metrics
     if m:
-        head += f" — test accuracy <b>{m['accuracy']:.4f}</b>, macro F1 {num(m['macro']['f1'])}"
+        head += " — " + _("test accuracy <b>{accuracy}</b>, macro F1 {f1}").format(
+            accuracy=f"{m['accuracy']:.4f}", f1=num(m["macro"]["f1"]))
     if not result.finished:
-        head += f" — stopped after epoch {len(result.history)} of {result.config.epochs}"
+        head += " — " + _("stopped after epoch {epoch} of {epochs}").format(epoch=len(result.history),
+                                                                          epochs=result.config.epochs)
     if "report" in result.paths:
-        head += " — full report: " + _link(result.paths["report"])
+        head += " — " + _("full report: {link}").format(link=_link(result.paths["report"]))
     parts.append(f"<p>{head}</p>")
     if result.history:
         png = _figure(result, "curves", lambda: figures.curves(result.history, title=title))
-        parts.append(img(png, "train and test loss and accuracy per epoch", width=800))
+        parts.append(img(png, _("train and test loss and accuracy per epoch"), width=800))
         rows = [[str(r["epoch"]), num(r["train_loss"]), num(r["train_acc"]), num(r["test_loss"]), num(r["test_acc"])]
                 for r in result.history]
-        parts.append("<details><summary>per epoch</summary>"
-                     + table(["epoch", "train loss", "train acc", "test loss", "test acc"], rows) + "</details>")
+        parts.append(f"<details><summary>{esc(_('per epoch'))}</summary>"
+                     + table([_("epoch"), _("train loss"), _("train accuracy"), _("test loss"), _("test accuracy")],
+                             rows) + "</details>")
     if m:
         parts.append(metrics_table(m))
         classes = [c["class"] for c in m["per_class"]]
         png = _figure(result, "confusion", lambda: figures.confusion(m["confusion_matrix"], classes))
-        parts.append(img(png, "confusion matrix of the test set", width=600))
+        parts.append(img(png, _("confusion matrix of the test set"), width=600))
         png = _figure(result, "examples", None)
         if png is not None:
-            parts.append("<p>Easiest (top) and hardest (bottom) test examples</p>"
-                         + img(png, "easiest (top) and hardest (bottom) test examples", width=600))
+            caption = _("easiest (top) and hardest (bottom) test examples")
+            parts.append(f"<p>{esc(caption[:1].upper() + caption[1:])}</p>" + img(png, caption, width=600))
     # the width attributes keep the figures at most a page wide where a notebook strips the style
     return ('<div class="bibun-result"><style>.bibun-result img{max-width:100%;height:auto}</style>'
             + "".join(parts) + "</div>")
