@@ -201,6 +201,17 @@ def test_the_in_place_and_dtype_errors_speak_japanese_too():
     assert msg.startswith("only Tensors of floating point dtype can require gradients") and "直し方" in msg
 
 
+@pytest.mark.parametrize("expr", ["np.exp(x)", "foo(x)", "x[0]", "x @ x", "exp(x, x)", "lambda: x", "1/0 + x",
+                                  "x if x else x", "'a' + x"])
+def test_refused_expressions_are_explained_in_japanese(expr):
+    from bibun.explain.parse import ExpressionError, parse
+    from bibun.i18n import language
+    with language("ja"), pytest.raises(ExpressionError) as e:
+        parse(expr, names={"x"})
+    code = ["np", "exp", "foo", "log", "sigmoid", "tanh", "relu", "sqrt", "abs", "x", "lambda", "if", "else"]
+    assert english_words(str(e.value), code) == [], str(e.value)
+
+
 # -- the command line -----------------------------------------------------------------------------------
 def test_lang_ja_works_on_explain_and_its_help(capsys):
     assert main(["explain", "a*x + b", "--at", "a=-2,x=3,b=4", "--lang", "ja"]) == 0

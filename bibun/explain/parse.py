@@ -12,6 +12,8 @@ import ast
 import math
 import operator
 
+from ..i18n import N_, translate as _
+
 MAX_CHARS = 1000          # characters of expression text
 MAX_DEPTH = 32            # nesting of calls, unary minus and parenthesised operands (a + b + c is flat)
 MAX_NODES = 200           # numbers, names and operations in all
@@ -20,22 +22,23 @@ MAX_NUMBER = 1e15         # magnitude of a literal
 
 FUNCTIONS = ("exp", "log", "sigmoid", "tanh", "relu", "sqrt", "abs")
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-_REFUSED_BINOPS = {ast.MatMult: "@ (matrix product)", ast.FloorDiv: "//", ast.Mod: "%", ast.BitXor: "^ (use ** for "
-                   "powers)", ast.BitAnd: "&", ast.BitOr: "|", ast.LShift: "<<", ast.RShift: ">>"}
+_REFUSED_BINOPS = {ast.MatMult: N_("@ (matrix product)"), ast.FloorDiv: "//", ast.Mod: "%",
+                   ast.BitXor: N_("^ (use ** for powers)"), ast.BitAnd: "&", ast.BitOr: "|", ast.LShift: "<<",
+                   ast.RShift: ">>"}
 _WHAT = {
-    ast.Attribute: "attribute access (such as np.exp) is not allowed: write exp(x)",
-    ast.Subscript: "subscripts (such as x[0]) are not allowed",
-    ast.Lambda: "lambda is not allowed",
-    ast.ListComp: "comprehensions are not allowed", ast.SetComp: "comprehensions are not allowed",
-    ast.DictComp: "comprehensions are not allowed", ast.GeneratorExp: "comprehensions are not allowed",
-    ast.Compare: "comparisons are not allowed", ast.BoolOp: "and/or are not allowed",
-    ast.IfExp: "if-else is not allowed", ast.NamedExpr: ":= is not allowed",
-    ast.List: "lists are not allowed: the expression computes one number",
-    ast.Tuple: "tuples are not allowed: the expression computes one number",
-    ast.Dict: "dicts are not allowed", ast.Set: "sets are not allowed",
-    ast.JoinedStr: "strings are not allowed", ast.Starred: "* unpacking is not allowed",
-    ast.Await: "await is not allowed", ast.Yield: "yield is not allowed", ast.YieldFrom: "yield is not allowed",
-    ast.Slice: "slices are not allowed",
+    ast.Attribute: N_("attribute access (such as np.exp) is not allowed: write exp(x)"),
+    ast.Subscript: N_("subscripts (such as x[0]) are not allowed"),
+    ast.Lambda: N_("lambda is not allowed"),
+    ast.ListComp: N_("comprehensions are not allowed"), ast.SetComp: N_("comprehensions are not allowed"),
+    ast.DictComp: N_("comprehensions are not allowed"), ast.GeneratorExp: N_("comprehensions are not allowed"),
+    ast.Compare: N_("comparisons are not allowed"), ast.BoolOp: N_("and/or are not allowed"),
+    ast.IfExp: N_("if-else is not allowed"), ast.NamedExpr: N_(":= is not allowed"),
+    ast.List: N_("lists are not allowed: the expression computes one number"),
+    ast.Tuple: N_("tuples are not allowed: the expression computes one number"),
+    ast.Dict: N_("dicts are not allowed"), ast.Set: N_("sets are not allowed"),
+    ast.JoinedStr: N_("strings are not allowed"), ast.Starred: N_("* unpacking is not allowed"),
+    ast.Await: N_("await is not allowed"), ast.Yield: N_("yield is not allowed"), ast.YieldFrom: N_("yield is not allowed"),
+    ast.Slice: N_("slices are not allowed"),
 }
 
 
@@ -57,7 +60,7 @@ class Expression:
         import bibun
         missing = [n for n in self.names if n not in values]
         if missing:
-            raise ExpressionError(f"no value given for {', '.join(missing)}")
+            raise ExpressionError(_("no value given for {names}").format(names=", ".join(missing)))
         funcs = {f: getattr(bibun, f) for f in FUNCTIONS}
         return _eval(self.tree, values, funcs)
 
@@ -112,19 +115,19 @@ def _const(f, what):
     try:
         v = float(f())
     except ZeroDivisionError:
-        raise ExpressionError("division by zero in the constant part of the expression") from None
+        raise ExpressionError(_("division by zero in the constant part of the expression")) from None
     except OverflowError:
-        raise ExpressionError(f"a number in the expression is too large ({what} overflows)") from None
+        raise ExpressionError(_("a number in the expression is too large ({what} overflows)").format(what=what)) from None
     except (ValueError, TypeError):
-        raise ExpressionError(f"{what} of a constant is not a real number (math domain error)") from None
+        raise ExpressionError(_("{what} of a constant is not a real number (math domain error)").format(what=what)) from None
     if isinstance(v, complex) or math.isnan(v) or math.isinf(v):
-        raise ExpressionError(f"{what} of a constant is not a finite real number")
+        raise ExpressionError(_("{what} of a constant is not a finite real number").format(what=what))
     return v
 
 
 def _where(node):
     col = getattr(node, "col_offset", None)
-    return f" (at column {col + 1})" if col is not None else ""
+    return _(" (at column {column})").format(column=col + 1) if col is not None else ""
 
 
 def parse(source, names=None):
@@ -133,33 +136,35 @@ def parse(source, names=None):
     `names`, if given, is the set of names that have values: any other name is refused.
     """
     if not isinstance(source, str):
-        raise ExpressionError(f"the expression must be a string, not {type(source).__name__}")
+        raise ExpressionError(_("the expression must be a string, not {type}").format(type=type(source).__name__))
     if len(source) > MAX_CHARS:
-        raise ExpressionError(f"the expression is too long ({len(source)} characters; the limit is {MAX_CHARS})")
+        raise ExpressionError(_("the expression is too long ({n} characters; the limit is {limit})").format(
+            n=len(source), limit=MAX_CHARS))
     if "\x00" in source:
-        raise ExpressionError("the expression contains a NUL character")
+        raise ExpressionError(_("the expression contains a NUL character"))
     text = source.strip()
     if not text:
-        raise ExpressionError("the expression is empty")
+        raise ExpressionError(_("the expression is empty"))
     if "\n" in text or "\r" in text:
-        raise ExpressionError("the expression must be on one line")
+        raise ExpressionError(_("the expression must be on one line"))
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
         msg = (e.msg or "invalid syntax").split("\n")[0]
-        col = f" at column {e.offset}" if e.offset else ""
-        raise ExpressionError(f"cannot read the expression{col}: {msg}") from None
+        col = _(" (at column {column})").format(column=e.offset) if e.offset else ""
+        raise ExpressionError(_("cannot read the expression{where}: {why}").format(where=col, why=msg)) from None
     except (RecursionError, MemoryError):
-        raise ExpressionError(f"the expression is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+        raise ExpressionError(_("the expression is nested too deeply (the limit is {limit} levels)").format(
+                limit=MAX_DEPTH)) from None
     except ValueError as e:
-        raise ExpressionError(f"cannot read the expression: {str(e).splitlines()[0] if str(e) else 'bad input'}") \
-            from None
+        raise ExpressionError(_("cannot read the expression{where}: {why}").format(
+            where="", why=str(e).splitlines()[0] if str(e) else "bad input")) from None
     order = []
     checked = _check(tree.body, order)
     if names is not None:
         unknown = [n for n in order if n not in names]
         if unknown:
-            raise ExpressionError(f"no value given for {', '.join(unknown)}")
+            raise ExpressionError(_("no value given for {names}").format(names=", ".join(unknown)))
     return Expression(source, checked, order)
 
 
@@ -173,16 +178,18 @@ def _check(root, order):
     while stack:
         item = stack.pop()
         if item[0] == "build":
-            _, node, nkids = item
-            kids = [results.pop() for _ in range(nkids)][::-1]
+            _step, node, nkids = item
+            kids = [results.pop() for _k in range(nkids)][::-1]
             results.append(_build(node, kids))
             continue
-        _, node, depth = item
+        _step, node, depth = item
         count += 1
         if count > MAX_NODES:
-            raise ExpressionError(f"the expression is too long (more than {MAX_NODES} numbers, names and operations)")
+            raise ExpressionError(_("the expression is too long (more than {limit} numbers, names and operations)")
+                                  .format(limit=MAX_NODES))
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"the expression is nested too deeply (the limit is {MAX_DEPTH} levels)")
+            raise ExpressionError(_("the expression is nested too deeply (the limit is {limit} levels)").format(
+                limit=MAX_DEPTH))
         kids = _children(node, order)
         stack.append(("build", node, len(kids)))
         for i, k in enumerate(reversed(kids)):
@@ -199,55 +206,63 @@ def _children(node, order):
     if t is ast.Constant:
         v = node.value
         if isinstance(v, bool) or v is None or v is Ellipsis:
-            raise ExpressionError(f"{v!r} is not allowed{_where(node)}: only numbers and names")
+            raise ExpressionError(_("{value} is not allowed{where}: only numbers and names").format(
+                value=repr(v), where=_where(node)))
         if isinstance(v, (str, bytes)):
-            raise ExpressionError(f"strings are not allowed{_where(node)}")
+            raise ExpressionError(_("strings are not allowed") + _where(node))
         if isinstance(v, complex):
-            raise ExpressionError(f"complex numbers are not allowed{_where(node)}")
+            raise ExpressionError(_("complex numbers are not allowed") + _where(node))
         if isinstance(v, int) and v.bit_length() > 64 or abs(float(v) if isinstance(v, float) else 0) > MAX_NUMBER \
                 or isinstance(v, int) and abs(v) > MAX_NUMBER:
-            raise ExpressionError(f"the number{_where(node)} is too large (the limit is {MAX_NUMBER:g})")
+            raise ExpressionError(_("the number{where} is too large (the limit is {limit})").format(
+                where=_where(node), limit=f"{MAX_NUMBER:g}"))
         if isinstance(v, float) and not math.isfinite(v):
-            raise ExpressionError(f"the number{_where(node)} is not finite")
+            raise ExpressionError(_("the number{where} is not finite").format(where=_where(node)))
         return []
     if t is ast.Name:
         if node.id in FUNCTIONS:
-            raise ExpressionError(f"{node.id} is a function{_where(node)}: call it, e.g. {node.id}(x)")
+            raise ExpressionError(_("{name} is a function{where}: call it, e.g. {name}(x)").format(
+                name=node.id, where=_where(node)))
         if len(node.id) > MAX_NAME:
-            raise ExpressionError(f"the name {node.id[:MAX_NAME]}... is too long (the limit is {MAX_NAME} characters)")
+            raise ExpressionError(_("the name {name}... is too long (the limit is {limit} characters)").format(
+                name=node.id[:MAX_NAME], limit=MAX_NAME))
         if node.id.startswith("_"):
-            raise ExpressionError(f"names starting with _ are not allowed ({node.id}{_where(node)})")
+            raise ExpressionError(_("names starting with _ are not allowed ({name}{where})").format(
+                name=node.id, where=_where(node)))
         if node.id not in order:
             order.append(node.id)
         return []
     if t is ast.BinOp:
         op = type(node.op)
         if op not in _BINOPS:
-            raise ExpressionError(f"the operator {_REFUSED_BINOPS.get(op, op.__name__)} is not allowed{_where(node)}"
-                                  f"; use + - * / **")
+            raise ExpressionError(_("the operator {op} is not allowed{where}; use + - * / **").format(
+                op=_(_REFUSED_BINOPS[op]) if op in _REFUSED_BINOPS else op.__name__, where=_where(node)))
         return [node.left, node.right]
     if t is ast.UnaryOp:
         if type(node.op) not in (ast.USub, ast.UAdd):
-            raise ExpressionError(f"the operator {'not' if type(node.op) is ast.Not else '~'} is not "
-                                  f"allowed{_where(node)}")
+            raise ExpressionError(_("the operator {op} is not allowed{where}").format(
+                op="not" if type(node.op) is ast.Not else "~", where=_where(node)))
         return [node.operand]
     if t is ast.Call:
         f = node.func
         if type(f) is not ast.Name:
             if type(f) is ast.Attribute:
-                raise ExpressionError(f"attribute access (such as np.exp) is not allowed{_where(f)}: write exp(x)")
-            raise ExpressionError(f"only the functions {', '.join(FUNCTIONS)} can be called{_where(node)}")
+                raise ExpressionError(_("attribute access (such as np.exp) is not allowed{where}: write exp(x)").format(
+                    where=_where(f)))
+            raise ExpressionError(_("only the functions {names} can be called{where}").format(
+                names=", ".join(FUNCTIONS), where=_where(node)))
         if f.id not in FUNCTIONS:
-            raise ExpressionError(f"unknown function {f.id[:MAX_NAME]}{_where(node)}: the functions are "
-                                  f"{', '.join(FUNCTIONS)}")
+            raise ExpressionError(_("unknown function {name}{where}: the functions are {names}").format(
+                name=f.id[:MAX_NAME], where=_where(node), names=", ".join(FUNCTIONS)))
         if node.keywords:
-            raise ExpressionError(f"keyword arguments are not allowed{_where(node)}: {f.id}(x)")
+            raise ExpressionError(_("keyword arguments are not allowed{where}: {name}(x)").format(
+                where=_where(node), name=f.id))
         if len(node.args) != 1 or type(node.args[0]) is ast.Starred:
-            raise ExpressionError(f"{f.id} takes one argument{_where(node)}, got {len(node.args)}")
+            raise ExpressionError(_("{name} takes one argument{where}, got {n}").format(
+                name=f.id, where=_where(node), n=len(node.args)))
         return [node.args[0]]
     msg = _WHAT.get(t)
-    if msg is None:
-        msg = f"{t.__name__} is not allowed"
+    msg = _(msg) if msg is not None else _("{what} is not allowed").format(what=t.__name__)
     raise ExpressionError(msg + _where(node))
 
 
