@@ -3,12 +3,18 @@
 
     python bench/training.py                       # blobs, circles, mnist-mlp, op-overhead; 5 rounds
     python bench/training.py blobs circles --rounds 7
+    python bench/training.py blobs circles --a bibun-jit --b numpy   # bibun.jit against NumPy by hand
+    python bench/training.py ops-1e5 ops-1e6       # big vectors: eager bibun against PyTorch
     python bench/training.py --one blobs bibun     # a single measurement (what each round runs)
 
 Every measurement runs in a fresh process (A, B, A, B, ...), the same source code against `bibun` or
 `torch` (the chapter's `torch` -> `bibun` substitution). Each round's ratio uses that round's two runs;
 the figure reported is the median over rounds. The timed region is the epoch loop only; every step
 reads its loss back with `.item()`, as a learner's loop does.
+
+Engines: torch, bibun, bibun-jit (the same loop with its step wrapped in `bibun.jit`, tracing included in the
+timed region; for the op chains, `bibun.jit(bibun.grad(chain))`), numpy (the same training with the
+gradients derived by hand in plain NumPy: no graph at all, the floor for an engine on NumPy).
 
 Workloads:
   blobs        make_blobs(50, centers=2, random_state=129, cluster_std=.6); Linear(2,1),
@@ -19,6 +25,8 @@ Workloads:
                CrossEntropyLoss, SGD lr .1, batch 128, one epoch; also peak memory
                (needs Debian's dataset-fashion-mnist, or BIBUN_FASHION_MNIST_DIR)
   op-overhead  999 elementwise ops (mul, add, tanh) on 4 numbers + sum, forward and backward: us per op
+  ops-1e5, ops-1e6  10 x (mul, add, tanh) + sum on 10^5 / 10^6-element float32 vectors, forward and
+               backward: memory traffic and kernels, not per-op overhead
   mnist-mlp-shared  mnist-mlp with the data wrapped by from_numpy (shared) instead of copied by tensor()
                     (not in the default set: it shows what the copy costs in peak memory)
 """
@@ -33,7 +41,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORKLOADS = ("blobs", "circles", "mnist-mlp", "op-overhead", "mnist-mlp-shared")
+WORKLOADS = ("blobs", "circles", "mnist-mlp", "op-overhead", "mnist-mlp-shared", "ops-1e5", "ops-1e6")
+ENGINES = ("bibun", "torch", "bibun-jit", "numpy")
 
 
 def _data(kind):
@@ -75,12 +84,15 @@ CONFIGS["mnist-mlp-shared"] = dict(CONFIGS["mnist-mlp"], share=True)
 
 
 def train(engine, workload):
-    """The chapter's loop, against `engine` ('bibun' or 'torch')."""
+    """The chapter's loop, against `engine` ('bibun', 'bibun-jit' or 'torch')."""
     cfg = CONFIGS[workload]
     X, y = _data("mnist" if workload.startswith("mnist") else workload)
-    lib = importlib.import_module(engine)
+    if engine == "numpy":
+        return train_numpy(cfg, X, y)
+    jit = engine == "bibun-jit"
+    lib = importlib.import_module("bibun" if jit else engine)
     nn = lib.nn
-    data = importlib.import_module(engine + ".utils.data")
+    data = importlib.import_module(lib.__name__ + ".utils.data")
     lib.manual_seed(1)
     Xt, yt = (lib.from_numpy(X), lib.from_numpy(y)) if cfg.get("share") else (lib.tensor(X), lib.tensor(y))
     linears = [nn.Linear(i, o) for i, o in zip(cfg["sizes"][:-1], cfg["sizes"][1:])]
@@ -95,20 +107,117 @@ def train(engine, workload):
     loss_fn = nn.BCEWithLogitsLoss() if cfg["loss"] == "bce" else nn.CrossEntropyLoss()
     optimizer = lib.optim.SGD(model.parameters(), lr=cfg["lr"])
     loader = data.DataLoader(data.TensorDataset(Xt, yt), batch_size=cfg["batch"], shuffle=True)
+    def step(xb, yb):
+        optimizer.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        optimizer.step()
+        return loss
+    if jit:
+        step = lib.jit(step)
     t0 = time.perf_counter()
     for _ in range(cfg["epochs"]):
         total = 0.0
         for xb, yb in loader:
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
+            total += step(xb, yb).item()
     seconds = time.perf_counter() - t0
     return dict(seconds=seconds, final_loss=total / len(loader))
 
 
+def train_numpy(cfg, X, y):
+    """The same training with its gradients written out by hand: sigmoid/ReLU layers, the loss's gradient
+    with respect to the last layer's output, then each layer's weight and input gradients; shuffled batches
+    of the same size (NumPy's own shuffle, so its losses agree with the engines' to rounding, not bit for bit)."""
+    import numpy as np
+    params = [(W.copy(), b.copy()) for W, b in _init(cfg["sizes"])]
+    act, lr, bs = cfg["act"], cfg["lr"], cfg["batch"]
+    rng = np.random.default_rng(1)
+    n = len(X)
+    t0 = time.perf_counter()
+    for _ in range(cfg["epochs"]):
+        total, batches = 0.0, 0
+        order = rng.permutation(n)
+        for i in range(0, n, bs):
+            idx = order[i:i + bs]
+            h, t = X[idx], y[idx]
+            inputs = []
+            for k, (W, b) in enumerate(params):
+                inputs.append(h)
+                h = h @ W.T + b
+                if k < len(params) - 1:
+                    h = 1 / (1 + np.exp(-h)) if act == "Sigmoid" else np.maximum(h, 0)
+            m = len(idx)
+            if cfg["loss"] == "bce":                  # mean of log(1 + e^z) - t z; its gradient (sigma(z) - t) / m
+                loss = np.mean(np.logaddexp(0, h) - t * h)
+                g = (1 / (1 + np.exp(-h)) - t) / m
+            else:                                     # cross-entropy: (softmax - onehot) / m
+                z = h - h.max(axis=1, keepdims=True)
+                e = np.exp(z)
+                s = e.sum(axis=1, keepdims=True)
+                loss = np.mean(np.log(s[:, 0]) - z[np.arange(m), t])
+                g = e / s
+                g[np.arange(m), t] -= 1
+                g /= m
+            for k in range(len(params) - 1, -1, -1):
+                W, b = params[k]
+                a = inputs[k]
+                gW, gb = g.T @ a, g.sum(axis=0)
+                if k:
+                    g = g @ W
+                    g = g * a * (1 - a) if act == "Sigmoid" else g * (a > 0)
+                W -= lr * gW
+                b -= lr * gb
+            total += float(loss)
+            batches += 1
+    seconds = time.perf_counter() - t0
+    return dict(seconds=seconds, final_loss=total / batches)
+
+
+def op_chain(engine, n, groups=10, reps=12):
+    """10 x (mul, add, tanh) + sum on n-element float32 vectors, forward and backward: the median time."""
+    import numpy as np
+    rs = np.random.RandomState(0)
+    a, b, x = ((1 + 1e-4 * rs.randn(n)).astype(np.float32), (1e-4 * rs.randn(n)).astype(np.float32),
+               (0.1 + 0.3 * rs.rand(n)).astype(np.float32))
+    times = []
+    if engine == "numpy":
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            ys = [x]
+            for _ in range(groups):
+                ys.append(np.tanh(ys[-1] * a + b))
+            g = np.ones_like(x)
+            for k in range(groups, 0, -1):
+                g = g * (1 - ys[k] * ys[k]) * a
+            times.append(time.perf_counter() - t0)
+        return dict(seconds=statistics.median(times), grad_sum=float(g.sum()))
+    lib = importlib.import_module("bibun" if engine == "bibun-jit" else engine)
+    a, b = lib.tensor(a), lib.tensor(b)
+
+    def chain(v):
+        for _ in range(groups):
+            v = lib.tanh(v * a + b)
+        return v.sum()
+    if engine == "bibun-jit":
+        g = lib.jit(lib.grad(chain))
+        xt = lib.tensor(x)
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            gx = g(xt)
+            times.append(time.perf_counter() - t0)
+        return dict(seconds=statistics.median(times[1:]), first_seconds=times[0], grad_sum=float(gx.sum()))
+    xt = lib.tensor(x, requires_grad=True)
+    for _ in range(reps):
+        xt.grad = None
+        t0 = time.perf_counter()
+        chain(xt).backward()
+        times.append(time.perf_counter() - t0)
+    return dict(seconds=statistics.median(times), grad_sum=float(xt.grad.sum()))
+
+
 def op_overhead(engine):
+    if engine not in ("bibun", "torch"):
+        raise RuntimeError("op-overhead is measured on bibun and torch")
     lib = importlib.import_module(engine)
     a = lib.tensor([1.0001, 0.9999, 1.0002, 0.9998])
     b = lib.tensor([1e-4, -1e-4, 2e-4, -2e-4])
@@ -127,7 +236,12 @@ def op_overhead(engine):
 
 
 def measure_one(workload, engine):
-    res = op_overhead(engine) if workload == "op-overhead" else train(engine, workload)
+    if workload == "op-overhead":
+        res = op_overhead(engine)
+    elif workload.startswith("ops-"):
+        res = op_chain(engine, {"ops-1e5": 10**5, "ops-1e6": 10**6}[workload])
+    else:
+        res = train(engine, workload)
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return res
 
@@ -143,6 +257,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("workloads", nargs="*", default=list(WORKLOADS[:4]))
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--a", default="bibun", choices=ENGINES, help="engine A, the numerator (default bibun)")
+    ap.add_argument("--b", default="torch", choices=ENGINES, help="engine B, the denominator (default torch)")
     ap.add_argument("--one", nargs=2, metavar=("WORKLOAD", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
@@ -151,12 +267,13 @@ def main(argv=None):
     for w in args.workloads:
         if w not in WORKLOADS:
             ap.error(f"unknown workload {w!r}; choose from {', '.join(WORKLOADS)}")
-    print(f"{'workload':<12} {'bibun/torch (median)':>21} {'bibun s':>9} {'torch s':>9} {'bibun MB':>9} {'torch MB':>9}")
+    A, B = args.a, args.b
+    print(f"{'workload':<12} {A + '/' + B + ' (median)':>21} {A + ' s':>9} {B + ' s':>9} {A + ' MB':>9} {B + ' MB':>9}")
     for w in args.workloads:
         ratios, rows = [], []
         try:
             for _ in range(args.rounds):
-                a, b = _subprocess(w, "bibun"), _subprocess(w, "torch")
+                a, b = _subprocess(w, A), _subprocess(w, B)
                 ratios.append(a["seconds"] / b["seconds"])
                 rows.append((a, b))
         except RuntimeError as e:
