@@ -39,6 +39,7 @@ _COMPARE = {"greater": ">", "less": "<", "greater_equal": ">=", "less_equal": "<
             "not_equal": "!="}
 _SHAPE = re.compile(r"^(\w+)\[([\d, ]*)\]$")
 _SLOT = re.compile(r"\bs(\d+)\b")
+_OPERATOR = re.compile(r"\*\*|[-+*/<>=~]|\w+\(")
 
 
 class _NotFusable(Exception):
@@ -340,6 +341,9 @@ def _kernels(ne, plan, run, made, kept, syms):
         end = made.index(s) + 1
         steps = [members[m] for m in made[start:end]]
         start = end
+        if len(steps) == 1 and len(_OPERATOR.findall(text)) < 2:
+            out.append(steps[0])        # one NumPy call already: nothing to fuse
+            continue
         k = Kernel(ne, text, names, consts, ctx.dtype, steps)
         out.append(Step("fused", k, slots, None, s, f"fused{len(steps)}", fresh=True))
     return out
