@@ -20,6 +20,7 @@ around them is fused. Fused results differ from eager ones in the last bits (num
 rounding); plans over small arrays are left as they are, bit for bit.
 """
 import math
+import os
 import re
 
 import numpy as np
@@ -27,7 +28,8 @@ import numpy as np
 from ._plan import Plan, Step, output_slots
 
 MIN_SIZE = 2 ** 14
-enabled = True                  # bibun.jit.fuse.enabled = False keeps every plan as recorded
+# BIBUN_FUSE=0 (or _fuse.enabled = False before the first call) keeps every plan as recorded
+enabled = os.environ.get("BIBUN_FUSE", "1") != "0"
 
 # the ops whose forward and VJPs may be fused, by name; the kind "add" is the backward walk's sum of gradients
 OPS = frozenset({"add", "sub", "mul", "div", "neg", "pow", "where", "square", "reciprocal", "relu",
