@@ -99,6 +99,9 @@ class Plan:
                 return f"{args[0]}[{args[1]}] = {args[2]}"
             return f"{args[0]} {st.name} {args[1]}"
         head = f"%{st.out} {self.shapes[st.out]} = " if st.out is not None else ""
+        if st.kind == "fused":          # one kernel (_fuse) in place of the steps listed under it
+            return f"{head}{st.name}({', '.join(args)})" + "".join(
+                f"\n         | {self._step_text(m, names)}" for m in st.fn.steps)
         if st.kind == "vjp":            # the upstream gradient, the op's output, then its inputs (not NumPy)
             return f"{head}{st.name}(g={args[1]}, out={args[2]}, {', '.join(args[3:])}{kw})"
         if st.kind == "sum_to":

@@ -7,6 +7,7 @@ is seen) and the constants."""
 import numpy as np
 
 from .._tensor import Tensor
+from ._fuse import fuse
 
 _wrap = Tensor._wrap
 
@@ -57,7 +58,7 @@ class Program:
     """A plan ready to run: `run(leaves)` replays it on the arguments' tensors and arrays."""
 
     def __init__(self, plan, leaves):
-        self.plan = plan
+        self.plan = plan = fuse(plan)         # elementwise runs over big arrays as numexpr kernels, if it imports
         self.template = [src[1] if src[0] == "const" else None for src in plan.sources]
         self.args = [(s, src[1], isinstance(leaves[src[1]], Tensor)) for s, src in enumerate(plan.sources)
                      if src[0] == "arg"]
