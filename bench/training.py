@@ -27,6 +27,7 @@ Workloads:
   op-overhead  999 elementwise ops (mul, add, tanh) on 4 numbers + sum, forward and backward: us per op
   ops-1e5, ops-1e6  10 x (mul, add, tanh) + sum on 10^5 / 10^6-element float32 vectors, forward and
                backward: memory traffic and kernels, not per-op overhead
+  mnist-linear the same data, one Linear(784, 10) layer (exercise 8.5's single-layer network)
   mnist-mlp-shared  mnist-mlp with the data wrapped by from_numpy (shared) instead of copied by tensor()
                     (not in the default set: it shows what the copy costs in peak memory)
 """
@@ -41,7 +42,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORKLOADS = ("blobs", "circles", "mnist-mlp", "op-overhead", "mnist-mlp-shared", "ops-1e5", "ops-1e6")
+WORKLOADS = ("blobs", "circles", "mnist-mlp", "op-overhead", "mnist-mlp-shared", "mnist-linear", "ops-1e5", "ops-1e6")
 ENGINES = ("bibun", "torch", "bibun-jit", "numpy")
 
 
@@ -79,6 +80,7 @@ CONFIGS = {
     "blobs": dict(sizes=(2, 1), act=None, epochs=1000, batch=4, lr=0.5, loss="bce"),
     "circles": dict(sizes=(2, 4, 1), act="Sigmoid", epochs=1000, batch=4, lr=0.5, loss="bce"),
     "mnist-mlp": dict(sizes=(784, 256, 10), act="ReLU", epochs=1, batch=128, lr=0.1, loss="ce"),
+    "mnist-linear": dict(sizes=(784, 10), act=None, epochs=1, batch=128, lr=0.1, loss="ce"),
 }
 CONFIGS["mnist-mlp-shared"] = dict(CONFIGS["mnist-mlp"], share=True)
 
