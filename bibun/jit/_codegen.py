@@ -16,6 +16,9 @@ from . import _steps
 from ._plan import LEAVES
 
 
+_SCALAR_CODE = _steps.scalar_forward(None).__code__
+
+
 class _Source:
     def __init__(self):
         self.lines = []
@@ -88,6 +91,8 @@ def _emit_step(src, st, plan, wrap, array):
         return
     if fn is operator.add and not kw:            # the engine sums gradients with +
         call = f"{args[0]} + {args[1]}"
+    elif getattr(fn, "forward", None) is not None and fn.__code__ is _SCALAR_CODE:
+        call = f"{src.const(np.asarray, 'f')}({src.const(fn.forward, 'f')}({', '.join(args)}{kw}))"
     elif fn is _steps.astype:
         call = f"{args[0]}.astype({args[1]})"
     else:
