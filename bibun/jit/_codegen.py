@@ -131,15 +131,16 @@ def _sgd_update(src, opt):
         same += [f"not ({g}['momentum'] or {g}['weight_decay'] or {g}['maximize'])"]
         same += [f"{p}._grad is not None" for p in ps]
     src.emit(f"if {' and '.join(same)}:")
-    stepped, tick = src.const(version_counter.STEPPED), src.const(version_counter.tick, "f")
+    stepped, ticks = src.const(version_counter.STEPPED), src.const(version_counter.ticks, "f")
     for g, pl, ps in groups:
         src.emit(f"lr = {g}['lr']", 2)
         for p in ps:
             src.emit(f"{p}._grad._version = {stepped}", 2)
         for p in ps:
             src.emit(f"{p}._data -= lr * {p}._grad._data", 2)
-        for p in ps:
-            src.emit(f"{p}._version = {tick}()", 2)
+        src.emit(f"v = {ticks}({len(ps)})", 2)                # one tick per parameter, in order
+        for k, p in enumerate(ps):
+            src.emit(f"{p}._version = v - {len(ps) - 1 - k}", 2)
     src.emit("else:")
     src.emit(f"{o}._apply_step()", 2)
 
