@@ -5,6 +5,8 @@ is a default argument (read as fast as a local), and there is no call per step b
 few steps whose Python is bookkeeping rather than arithmetic are written out: zero_grad's `p._grad = None`, a
 .grad delivery onto a cleared gradient, and plain SGD's update (see _sgd_update). Every NumPy call is the
 one eager execution makes, on the same operands in the same order, so the results are the same bits."""
+import itertools
+import linecache
 import operator
 
 import numpy as np
@@ -16,6 +18,7 @@ from . import _steps
 from ._plan import LEAVES
 
 
+_count = itertools.count()
 _SCALAR_CODE = _steps.scalar_forward(None).__code__
 
 
@@ -67,7 +70,9 @@ def build(plan, leaves):
     params = "".join(f", {n}={n}" for n in src.consts)
     text = f"def replay(leaves{params}):\n" + "\n".join(src.lines) + "\n"
     scope = {}
-    exec(compile(text, f"<bibun.jit replay of {plan.title}>", "exec"), dict(src.consts), scope)
+    name = f"<bibun.jit replay of {plan.title} #{next(_count)}>"
+    linecache.cache[name] = (len(text), None, text.splitlines(True), name)    # tracebacks show the line
+    exec(compile(text, name, "exec"), dict(src.consts), scope)
     fn = scope["replay"]
     fn.source = text
     return fn
