@@ -33,6 +33,9 @@ Decisions, and why:
   it outside and pass it in), gradient hooks, retain_grad, backward(create_graph=True), and explain or
   detect_anomaly started inside the function. Called inside explain or detect_anomaly (or inside another
   jitted function's trace), a jitted function runs eagerly, so those tools see every op.
+- Replay is one generated Python function per trace (_codegen): no call per step besides the step's own,
+  slots as local variables, and the bookkeeping of zero_grad, .grad delivery and plain SGD written out with
+  the same NumPy calls. A plan pass (_simplify) first drops steps that hand a value through unchanged.
 - Returned tensors are new tensors over the replay's arrays, never buffers a later call overwrites (a list
   of returned losses stays right); they carry no graph (requires_grad is False).
 - The cache holds `cache_size` signatures per function (the last, smaller batch of an epoch is a second

@@ -150,8 +150,7 @@ def output_slots(out, acc):
 
 
 def prune(steps, outputs):
-    """Drop the steps nothing reads (walking back from the effects and the returned values), and mark each
-    .grad delivery whose gradient no other step reads, so that a replay may store it without a copy."""
+    """Drop the steps nothing reads, walking back from the effects and the returned values."""
     need = set(outputs)
     kept = []
     for st in reversed(steps):
@@ -159,6 +158,12 @@ def prune(steps, outputs):
             need.update(st.ins)
             kept.append(st)
     kept.reverse()
+    return kept
+
+
+def mark_owned(kept, outputs):
+    """Mark each .grad delivery whose gradient is a fresh array no other step reads, so that a replay may
+    store it without a copy."""
     readers = {}
     for st in kept:
         for s in st.ins:

@@ -10,7 +10,8 @@ from .._tensor import Tensor
 from ..autograd import engine
 from . import _errors, _steps, _walk
 from ._errors import TraceError
-from ._plan import Step, Plan, prune, output_slots
+from ._plan import Step, Plan, prune, mark_owned, output_slots
+from ._simplify import drop_pass_through
 
 
 class Recorder:
@@ -148,7 +149,9 @@ class Recorder:
     # -- the end ---------------------------------------------------------------------------------------
     def finish(self, out, title):
         output = self._output(out)
-        steps = prune(self.steps, output_slots(output, set()))
+        outputs = output_slots(output, set())
+        steps = drop_pass_through(prune(self.steps, outputs), self.sources, self.values, outputs)
+        mark_owned(steps, outputs)
         shapes = [_describe(v) for v in self.values]
         return Plan(title, steps, list(self.sources), shapes, output, list(self.arg_slots))
 

@@ -25,6 +25,7 @@ def scalar_forward(fwd):
     def f(*args, **kw):
         return np.asarray(fwd(*args, **kw))
     f.__name__ = getattr(fwd, "__name__", "forward")
+    f.forward = fwd                 # for a generated replay, which writes the asarray out
     return f
 
 

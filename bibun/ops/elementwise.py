@@ -57,12 +57,16 @@ def _sigmoid(a):
         a = a.astype(np.float32)
     floor = _SIGMOID_FLOOR[a.dtype]
     x = np.empty(a.shape, a.dtype)                    # an array even for 0-d input: out= needs one
-    np.maximum(a, floor, out=x)
-    np.negative(x, out=x)
+    below = a.size and np.fmin.reduce(a, axis=None) < floor
+    if below:                                         # clamp where e^-a would overflow (the usual input needs not)
+        np.maximum(a, floor, out=x)
+        np.negative(x, out=x)
+    else:
+        np.negative(a, out=x)
     np.exp(x, out=x)
     x += 1
     np.reciprocal(x, out=x)
-    if a.size and np.fmin.reduce(a, axis=None) < floor:   # there sigma(a) = e^a to the last bit (1 + e^a is 1),
+    if below:                                         # there sigma(a) = e^a to the last bit (1 + e^a is 1),
         low = a < floor                               # down to the subnormals and 0, as log(sigma) needs
         x[low] = np.exp(a[low])
     return x

@@ -21,7 +21,13 @@ def _reduce(l, reduction):
 
 def _unreduce(xp, g, n, reduction):
     """The gradient of the reduction, broadcastable to the per-element losses."""
-    return g / n if reduction == "mean" else g
+    if reduction != "mean":
+        return g
+    if type(g) is np.ndarray and g.ndim == 0:
+        # g / n as a NumPy scalar of g's dtype, without a ufunc call on a 0-d array: the quotient rounded to
+        # double, then to g's dtype, is the quotient rounded to g's dtype (53 >= 2 * 24 + 2 bits)
+        return g.dtype.type(float(g) / n)
+    return g / n
 
 
 def _numel(a):
