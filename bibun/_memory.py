@@ -29,19 +29,24 @@ _GLIBC_VARIABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_
 kept = False
 
 
+def _glibc():
+    """Whether this process runs on glibc (the thresholds' meaning is glibc's own)."""
+    try:
+        return sys.platform.startswith("linux") and bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (ValueError, OSError):
+        return False
+
+
 def keep_freed_memory():
     """Set glibc's thresholds once, unless the user opted out or set them; returns whether they were set."""
     global kept
-    if kept or os.environ.get("BIBUN_KEEP_MEMORY", "1") == "0" or not sys.platform.startswith("linux"):
+    if kept or os.environ.get("BIBUN_KEEP_MEMORY", "1") == "0" or not _glibc():
         return kept
     if any(v in os.environ for v in _GLIBC_VARIABLES):
         return False
     import ctypes
     try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-        if not libc.gnu_get_libc_version:       # raises AttributeError on a libc that is not glibc
-            return False
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
