@@ -36,7 +36,7 @@ import collections
 
 import numpy as np
 
-from ..autograd import engine, grad_mode, version_counter
+from ..autograd import engine, grad_mode, release, version_counter
 from ..autograd.node import Node
 
 OPS = {}
@@ -136,6 +136,8 @@ def apply(op, inputs, datas, params=None, needs=None):
         if True in needs:
             t.requires_grad = True
             t.grad_fn = Node(op, inputs, datas, needs, params, out, version_counter.now)
+            if out.size >= release.RELEASE_MIN and engine.tracer is None:
+                release.after(t.grad_fn)
         else:
             t.requires_grad = False
             t.grad_fn = None
