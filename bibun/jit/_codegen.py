@@ -64,8 +64,18 @@ def build(plan, leaves):
             src.emit(f"s{s} = {src.const(v, 't')}._data")
         else:
             src.refs[s] = src.const(v)
-    for st in plan.steps:
+    # a step's result is let go of after the last step that reads it, so that the next results reuse its
+    # memory while it is still in the cache (eager bibun does the same, see autograd/release.py)
+    returned = _output_slots(plan.output)
+    last = {}
+    for k, st in enumerate(plan.steps):
+        for s in st.ins:
+            last[s] = k
+    for k, st in enumerate(plan.steps):
         _emit_step(src, st, plan, wrap, array)
+        dead = sorted({s for s in st.ins if last[s] == k and s in made and s not in returned})
+        if dead:
+            src.emit(f"del {', '.join(f's{s}' for s in dead)}")
     src.emit(f"return {_output(src, plan.output, wrap, array)}")
     params = "".join(f", {n}={n}" for n in src.consts)
     text = f"def replay(leaves{params}):\n" + "\n".join(src.lines) + "\n"
