@@ -22,6 +22,7 @@ rounding); plans over small arrays are left as they are, bit for bit.
 import math
 import os
 import re
+import threading
 
 import numpy as np
 
@@ -237,7 +238,14 @@ class Kernel:
         self.vml = bool(getattr(ne, "use_vml", False))
 
     def __call__(self, *arrays):
-        return self.kernel(*arrays, *self.consts, out=None, order="K", casting="safe", ex_uses_vml=self.vml)
+        with _NUMEXPR_LOCK:
+            return self.kernel(*arrays, *self.consts, out=None, order="K", casting="safe", ex_uses_vml=self.vml)
+
+
+# A compiled numexpr program is not safe to run from two threads at once: with numexpr on one thread (its
+# set_num_threads(1)) two replays in two threads corrupted the heap and aborted the process. numexpr's own
+# evaluate() takes a lock for this; its compiled programs do not, so the kernels share one.
+_NUMEXPR_LOCK = threading.Lock()
 
 
 _NE_TYPE = {np.dtype(np.float32): float, np.dtype(np.float64): np.float64}
