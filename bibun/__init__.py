@@ -33,6 +33,8 @@ from .autograd import functional as _autograd_functional  # noqa: E402,F401  (bi
 # in-place variants, clamp_min/max and unique on Tensor
 from . import _tensor_methods  # noqa: E402,F401
 from ._tensor_methods import unique  # noqa: E402
+# how many threads bibun.jit's big elementwise runs are shared over (PyTorch's names)
+from ._threads import get_num_threads, set_num_threads  # noqa: E402
 # trace a step once, replay it as NumPy: bibun.jit (the package is callable) and PyTorch's name for it
 from . import jit  # noqa: E402
 from .jit import compile  # noqa: E402,A001

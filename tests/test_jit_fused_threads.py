@@ -23,7 +23,7 @@ CHILD = textwrap.dedent("""
 
     def chain(x):
         y = x
-        for _ in range(10):
+        for _ in range(2):             # short enough to be fused rather than split (jit/_split.py)
             y = bibun.tanh(y * a + b)
         return y.sum()
 

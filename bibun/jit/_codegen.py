@@ -14,7 +14,8 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd import engine, version_counter
 from ..optim.sgd import SGD
-from . import _steps
+from .. import _threads
+from . import _fuse, _split, _steps
 from ._plan import LEAVES
 
 
@@ -28,6 +29,7 @@ class _Source:
         self.refs = {}           # slot -> how the function reads it: a local `s<slot>` or a constant's name
         self.used = set()        # slots some step or the returned structure reads
         self.consts = {}         # name -> value, passed as default arguments
+        self.functions = []      # the source of each split step's region function (see _emit_split)
         self._names = {}         # id(value) -> name
 
     def const(self, value, prefix="k"):
@@ -50,10 +52,16 @@ def build(plan, leaves):
     src = _Source()
     wrap, array = src.const(Tensor._wrap, "wrap"), src.const(np.array, "array")
     used = src.used
+    made = set()
     for st in plan.steps:
         used.update(st.ins)
+        if st.out is not None:
+            made.add(st.out)
+        if st.kind == "split":                  # what the region's own steps read and make
+            for m in st.fn.steps:
+                used.update(m.ins)
+                made.add(m.out)
     used |= _output_slots(plan.output)
-    made = {st.out for st in plan.steps if st.out is not None}
     for s in sorted(used - made):
         kind, v = plan.sources[s][0], plan.sources[s][1] if len(plan.sources[s]) > 1 else None
         if kind == "arg":
@@ -78,11 +86,11 @@ def build(plan, leaves):
             src.emit(f"del {', '.join(f's{s}' for s in dead)}")
     src.emit(f"return {_output(src, plan.output, wrap, array)}")
     params = "".join(f", {n}={n}" for n in src.consts)
-    text = f"def replay(leaves{params}):\n" + "\n".join(src.lines) + "\n"
-    scope = {}
+    text = "".join(src.functions) + f"def replay(leaves{params}):\n" + "\n".join(src.lines) + "\n"
+    scope = dict(src.consts)          # the regions' functions read the constants by these names
     name = f"<bibun.jit replay of {plan.title} #{next(_count)}>"
     linecache.cache[name] = (len(text), None, text.splitlines(True), name)    # tracebacks show the line
-    exec(compile(text, name, "exec"), dict(src.consts), scope)
+    exec(compile(text, name, "exec"), scope)
     fn = scope["replay"]
     fn.source = text
     return fn
@@ -94,6 +102,9 @@ def _emit_step(src, st, plan, wrap, array):
     fn = st.fn
     if st.kind == "grad":
         _emit_delivery(src, st, plan, wrap, array)
+        return
+    if st.kind == "split":
+        _emit_split(src, st, plan, wrap, array)
         return
     if st.kind == "zero_grad":
         params, set_to_none = (plan.sources[s][1] for s in st.ins)
@@ -113,6 +124,52 @@ def _emit_step(src, st, plan, wrap, array):
     else:
         call = f"{src.const(fn, 'f')}({', '.join(args)}{kw})"
     src.emit(f"s{st.out} = {call}" if st.out is not None else call)
+
+
+def _emit_split(src, st, plan, wrap, array):
+    """A split step: its region's steps as a function of (block number, inputs, outputs) that runs them on
+    one block of rows, and, in the replay, the outputs made empty and the blocks run over the threads."""
+    region = st.fn
+    name = f"region{len(src.functions)}"
+    lines, refs = src.lines, dict(src.refs)
+    src.lines = []
+    for s in st.ins:                            # inside, every input is the function's parameter
+        src.refs.pop(s, None)
+    src.emit(f"lo = i * {region.rows}")
+    src.emit(f"hi = lo + {region.rows}")
+    for s in st.ins:
+        if _split.cut(plan, region, s):
+            src.emit(f"s{s} = s{s}[lo:hi]")
+    outs, inside = set(region.outs), {m.out for m in region.steps}
+    last = {}
+    for k, m in enumerate(region.steps):
+        for s in m.ins:
+            last[s] = k
+    for k, m in enumerate(region.steps):
+        if m.out in outs and isinstance(m.fn, np.ufunc) and not m.kw:      # straight into the output's rows
+            args = ", ".join(src.ref(s) for s in m.ins)
+            src.emit(f"s{m.out} = {src.const(m.fn, 'f')}({args}, out=o{m.out}[lo:hi])")
+        else:
+            _emit_step(src, m, plan, wrap, array)
+            if m.out in outs:
+                src.emit(f"o{m.out}[lo:hi] = s{m.out}")
+        # a block's values die after their last reader, so the next take their memory while in the cache
+        dead = sorted(s for s in set(m.ins) if last[s] == k and s in inside)
+        if dead:
+            src.emit(f"del {', '.join(f's{s}' for s in dead)}")
+    params = ", ".join(["i"] + [f"s{s}" for s in st.ins] + [f"o{s}" for s in region.outs])
+    src.functions.append(f"def {name}({params}):\n" + "\n".join(src.lines) + "\n")
+    src.lines, src.refs = lines, refs
+    empty = src.const(np.empty, "empty")
+    for s in region.outs:
+        dtype, dims = _fuse._kind_shape(plan.shapes[s])
+        src.emit(f"s{s} = {empty}({dims!r}, {src.const(dtype, 'dt')})")
+    args = ", ".join([src.ref(s) for s in st.ins] + [f"s{s}" for s in region.outs])
+    if region.threaded:
+        src.emit(f"{src.const(_threads.run, 'f')}({name}, {region.blocks}, {args})")
+    else:
+        src.emit(f"for i in range({region.blocks}):")
+        src.emit(f"{name}(i, {args})", 2)
 
 
 def _emit_delivery(src, st, plan, wrap, array):

@@ -68,6 +68,8 @@ class Plan:
         src = self.sources[s]
         if src[0] == "const":
             v = src[1]
+            if v is None:
+                return "None"
             if isinstance(v, (bool, int, float, np.generic)):
                 return repr(v.item() if isinstance(v, np.generic) else v)
             if isinstance(v, np.ndarray):
@@ -99,6 +101,12 @@ class Plan:
                 return f"{args[0]}[{args[1]}] = {args[2]}"
             return f"{args[0]} {st.name} {args[1]}"
         head = f"%{st.out} {self.shapes[st.out]} = " if st.out is not None else ""
+        if st.kind == "split":          # the steps listed under it, on blocks of rows over the threads (_split)
+            r = st.fn
+            outs = ", ".join(f"%{s}" for s in r.outs)
+            how = "over the threads" if r.threaded else "one after another"
+            return f"{st.name}({', '.join(args)}) -> {outs}    ({r.blocks} blocks of {r.rows} rows, {how})" + \
+                "".join(f"\n         | {self._step_text(m, names)}" for m in r.steps)
         if st.kind == "fused":          # one kernel (_fuse) in place of the steps listed under it
             return f"{head}{st.name}({', '.join(args)})" + "".join(
                 f"\n         | {self._step_text(m, names)}" for m in st.fn.steps)

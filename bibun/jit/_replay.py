@@ -4,12 +4,15 @@ present arrays (so that load_state_dict, or a rebound `.data`, between calls is 
 read at the start of each replay, and each step's result is a local variable."""
 from . import _codegen
 from ._fuse import fuse
+from ._split import split
+from ._unread import drop_unread
 
 
 class Program:
     """A plan ready to run: `run(leaves)` replays it on the arguments' tensors and arrays."""
 
     def __init__(self, plan, leaves):
-        self.plan = plan = fuse(plan)         # elementwise runs over big arrays as numexpr kernels, if it imports
+        # big elementwise runs: over the threads in blocks of rows, and what is left as numexpr kernels
+        self.plan = plan = fuse(split(drop_unread(plan)))
         self.run = _codegen.build(plan, leaves)
         self.changes = None          # nn.module.changes when traced, set by the cache

@@ -1,0 +1,117 @@
+"""Split: runs of elementwise steps over big arrays, replayed block of rows by block of rows on all cores.
+
+An elementwise step computes each element of its result from the same elements of its inputs, so a run of
+such steps over arrays of one shape can be replayed on the first rows, then the next, each block by another
+thread (NumPy releases the GIL inside its loops): one job per run, so that the threads' start is paid once
+for many ops. Each block runs the very NumPy calls eager bibun runs, on views of the same arrays, and NumPy's
+vector loops treat a block's tail with the same vector code, so the results are the same bits. The values a
+later step, a .grad or the caller reads are written into arrays made for them before the blocks start; the
+others live and die inside a block, in the cache.
+
+When it applies: at least two threads (bibun.set_num_threads), a run whose arrays have at least
+MIN_ROWS_SIZE elements and whose work (elements times steps) is at least MIN_WORK, and a plan that writes
+into no array in place (a block's copy of a value would not see the write).
+"""
+import math
+
+import numpy as np
+
+from .. import _threads
+from . import _fuse
+from ._plan import Plan, Step, output_slots
+
+MIN_SIZE = 2 ** 15          # elements of the run's arrays
+MIN_WORK = 2 ** 20          # elements times steps: below this, starting the threads costs more than it saves
+BLOCK = 2 ** 15             # elements in a block, at most: 128 KB of float32 per array
+BLOCK_THREADED = 2 ** 16    # the same over threads (fewer, longer calls)
+MIN_THREADED = 2 ** 19      # elements of the arrays, for the blocks to go over the threads
+
+
+class Region:
+    """The fn of a step of kind "split": `steps` over arrays of `shape`, in `blocks` blocks of `rows` rows.
+    `outs` are the slots it writes for later readers; the step's ins are the slots it reads from outside."""
+
+    def __init__(self, steps, shape, outs, blocks, threaded):
+        self.steps, self.shape, self.outs = steps, shape, outs
+        self.blocks, self.threaded = blocks, threaded
+        self.rows = -(-shape[0] // blocks)
+        self.__name__ = "split"
+
+
+def _elementwise(plan, st, shape):
+    """Whether `st` is an elementwise step whose result has `shape`."""
+    if st.kind not in ("forward", "vjp", "add") or st.out is None or _fuse._op_name(st) not in _fuse.OPS:
+        return False
+    ks = _fuse._kind_shape(plan.shapes[st.out])
+    return ks is not None and ks[1] == shape
+
+
+def _shape(plan, st):
+    if st.out is None:
+        return None
+    ks = _fuse._kind_shape(plan.shapes[st.out])
+    return ks[1] if ks is not None and len(ks[1]) >= 1 and math.prod(ks[1]) >= MIN_SIZE else None
+
+
+def split(plan):
+    """The plan with its big elementwise runs as split steps; the plan itself where none applies."""
+    if any(st.kind == "inplace" for st in plan.steps):
+        return plan
+    runs, run, shape = [], [], None
+    for i, st in enumerate(plan.steps):
+        if run and _elementwise(plan, st, shape):
+            run.append(i)
+            continue
+        if run:
+            runs.append((run, shape))
+        run, shape = [], _shape(plan, st)
+        if shape is not None and _elementwise(plan, st, shape):
+            run = [i]
+    if run:
+        runs.append((run, shape))
+    runs = [(r, s) for r, s in runs if math.prod(s) * len(r) >= MIN_WORK and s[0] >= 2]
+    if not runs:
+        return plan
+    # which slots are read after each run: by later steps, or returned
+    outputs = output_slots(plan.output, set())
+    first = {r[0]: (r, s) for r, s in runs}
+    skip = {i for r, _ in runs for i in r}
+    steps = []
+    for i, st in enumerate(plan.steps):
+        if i in first:
+            run, shape = first[i]
+            members = [plan.steps[k] for k in run]
+            made = {m.out for m in members}
+            later = set(outputs)
+            for other in plan.steps[run[-1] + 1:]:
+                later.update(other.ins)
+            ins = []
+            for m in members:
+                for s in m.ins:
+                    if s not in made and s not in ins and _read_from_outside(plan, s):
+                        ins.append(s)
+            outs = [m.out for m in members if m.out in later]
+            # blocks small enough that a block's arrays stay in a core's cache; over the threads only where
+            # the arrays are big enough for each block's calls to outlast the threads' handing over of the GIL
+            size = math.prod(shape)
+            threaded = size >= MIN_THREADED and _threads.get_num_threads() > 1
+            blocks = min(shape[0], max(2, -(-size // (BLOCK_THREADED if threaded else BLOCK))))
+            region = Region(members, shape, outs, blocks, threaded)
+            steps.append(Step("split", region, ins, None, None, f"split{len(members)}", fresh=True))
+        elif i not in skip:
+            steps.append(st)
+    return Plan(plan.title, steps, plan.sources, plan.shapes, plan.output, plan.arg_slots)
+
+
+def _read_from_outside(plan, s):
+    """Whether a region passes slot `s` in (made by a step, an argument, a live tensor, or an array constant
+    that must be cut into blocks); other constants are read where they are, by name."""
+    src = plan.sources[s]
+    return src[0] != "const" or (isinstance(src[1], np.ndarray) and src[1].ndim > 0)
+
+
+def cut(plan, region, s):
+    """Whether input slot `s` is cut into the region's blocks of rows (it has the region's rows), rather than
+    read whole by every block (it broadcasts along them)."""
+    ks = _fuse._kind_shape(plan.shapes[s])
+    return ks is not None and len(ks[1]) == len(region.shape) and ks[1][0] == region.shape[0]
