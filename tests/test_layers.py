@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "bibun"
 # (layer, [top-level names of bibun in it]); a name is a module (`_tensor`) or a package (`nn`)
 LAYERS = [
     ("language", ["i18n"]),             # the language in effect and its catalog: the standard library alone
-    ("base", ["_dtype", "_print", "_atomic", "_errors", "_device", "_generator", "_tensor_messages"]),
+    ("base", ["_dtype", "_print", "_atomic", "_errors", "_device", "_generator", "_tensor_messages", "_threads"]),
     ("autograd", ["autograd"]),
     ("ops", ["ops"]),
     ("tensor's in-place changes", ["_tensor_inplace"]),

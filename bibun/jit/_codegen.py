@@ -14,7 +14,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd import engine, version_counter
 from ..optim.sgd import SGD
-from .. import _threads
+from .._threads import run as run_blocks
 from . import _fuse, _split, _steps
 from ._plan import LEAVES
 
@@ -166,7 +166,7 @@ def _emit_split(src, st, plan, wrap, array):
         src.emit(f"s{s} = {empty}({dims!r}, {src.const(dtype, 'dt')})")
     args = ", ".join([src.ref(s) for s in st.ins] + [f"s{s}" for s in region.outs])
     if region.threaded:
-        src.emit(f"{src.const(_threads.run, 'f')}({name}, {region.blocks}, {args})")
+        src.emit(f"{src.const(run_blocks, 'f')}({name}, {region.blocks}, {args})")
     else:
         src.emit(f"for i in range({region.blocks}):")
         src.emit(f"{name}(i, {args})", 2)
