@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from ..autograd import engine, version_counter
 from ..optim.sgd import SGD
 from .._threads import run as run_blocks
-from . import _fuse, _split, _steps
+from . import _split, _steps
 from ._plan import LEAVES
 
 
@@ -162,7 +162,7 @@ def _emit_split(src, st, plan, wrap, array):
     src.lines, src.refs = lines, refs
     empty = src.const(np.empty, "empty")
     for s in region.outs:
-        dtype, dims = _fuse._kind_shape(plan.shapes[s])
+        dtype, dims = _split.kind_shape(plan.shapes[s])
         src.emit(f"s{s} = {empty}({dims!r}, {src.const(dtype, 'dt')})")
     args = ", ".join([src.ref(s) for s in st.ins] + [f"s{s}" for s in region.outs])
     if region.threaded:

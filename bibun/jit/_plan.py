@@ -107,9 +107,6 @@ class Plan:
             how = "over the threads" if r.threaded else "one after another"
             return f"{st.name}({', '.join(args)}) -> {outs}    ({r.blocks} blocks of {r.rows} rows, {how})" + \
                 "".join(f"\n         | {self._step_text(m, names)}" for m in r.steps)
-        if st.kind == "fused":          # one kernel (_fuse) in place of the steps listed under it
-            return f"{head}{st.name}({', '.join(args)})" + "".join(
-                f"\n         | {self._step_text(m, names)}" for m in st.fn.steps)
         if st.kind == "vjp":            # the upstream gradient, the op's output, then its inputs (not NumPy)
             return f"{head}{st.name}(g={args[1]}, out={args[2]}, {', '.join(args[3:])}{kw})"
         if st.kind == "sum_to":

@@ -3,7 +3,6 @@ recorded. No Tensor, no Node, no Python from the traced function: the arguments'
 present arrays (so that load_state_dict, or a rebound `.data`, between calls is seen) and the constants are
 read at the start of each replay, and each step's result is a local variable."""
 from . import _codegen
-from ._fuse import fuse
 from ._split import split
 from ._unread import drop_unread
 
@@ -12,7 +11,7 @@ class Program:
     """A plan ready to run: `run(leaves)` replays it on the arguments' tensors and arrays."""
 
     def __init__(self, plan, leaves):
-        # big elementwise runs: over the threads in blocks of rows, and what is left as numexpr kernels
-        self.plan = plan = fuse(split(drop_unread(plan)))
+        # unread VJP arguments dropped; big elementwise runs in blocks of rows (over the threads if big)
+        self.plan = plan = split(drop_unread(plan))
         self.run = _codegen.build(plan, leaves)
         self.changes = None          # nn.module.changes when traced, set by the cache
