@@ -213,7 +213,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             op, params = n.op, n.params or _NO_PARAMS
             if create_graph:
                 args = inputs
-                out = op.traced(*args, **params)
+                # the output as a tensor made by this node, so that differentiating a VJP that reads it goes
+                # back through this node, as PyTorch's saved outputs do (not running the op again: its inputs'
+                # values may have been let go of, see release.py)
+                out = wrap(n.out, True)
+                out.grad_fn = n
                 if not isinstance(g, Tensor):
                     g = wrap(g)
             else:

@@ -9,9 +9,7 @@ So, one op later (when the caller's own variable has moved on), the inputs of th
 looked at. An input is let go of when all of these hold:
   - it is an intermediate result (it has a grad_fn), and nothing but this node refers to it: no variable,
     no view, no weak reference (sys.getrefcount tells; the user can never see it again);
-  - no VJP of this node that will run reads its values (its shape, dtype or size may be read), and none
-    reads the node's output (backward with create_graph runs the op again from its inputs to differentiate
-    through its output);
+  - no VJP of this node that will run reads its values (its shape, dtype or size may be read);
   - the node that made it does not read its own output either (tanh, exp, sigmoid keep theirs).
 Its tensor, the node's saved copy and its maker's output then become a husk: one NaN broadcast to the
 shape and dtype (what backward still asks of them), and the array itself is freed. Nothing is let go of while a tracer records (explain, jit), or for arrays under
@@ -42,9 +40,7 @@ def release_inputs(node):
     ins = node.inputs
     if ins is None or node.op.variadic:
         return
-    reads_out, per_vjp = saved.reads(node.op, len(ins))
-    if reads_out:
-        return
+    per_vjp = saved.reads(node.op, len(ins))[1]
     read = set()
     for j, need in enumerate(node.needs):
         if need:
