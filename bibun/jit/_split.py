@@ -12,8 +12,8 @@ When it applies: a run whose arrays have at least MIN_SIZE elements and whose wo
 is at least MIN_WORK, in a plan that writes into no array in place (a block's copy of a value would not see
 the write). The blocks go over the threads (bibun.set_num_threads) only when the arrays have MIN_THREADED
 elements: below that, handing the GIL between threads after each NumPy call costs more than the second core
-gives (measured on a 2-core virtual machine: 10^5 elements ran 1.2x slower on two threads than on one, 10^6
-elements 1.5x faster); smaller runs still gain the cache.
+gives (measured on a 2-core virtual machine: 10^5 elements ran as fast on two threads as on one, 3 x 10^5
+1.1x faster, 10^6 1.5x faster); smaller runs still gain the cache.
 """
 import math
 import re
@@ -26,9 +26,8 @@ from ._plan import Plan, Step, output_slots
 
 MIN_SIZE = 2 ** 15          # elements of the run's arrays
 MIN_WORK = 2 ** 20          # elements times steps: below this, starting the threads costs more than it saves
-BLOCK = 2 ** 15             # elements in a block, at most: 128 KB of float32 per array
-BLOCK_THREADED = 2 ** 16    # the same over threads (fewer, longer calls)
-MIN_THREADED = 2 ** 19      # elements of the arrays, for the blocks to go over the threads
+BLOCK = 2 ** 16             # elements in a block, at most: 256 KB of float32 per array
+MIN_THREADED = 2 ** 18      # elements of the arrays, for the blocks to go over the threads
 
 
 class Region:
@@ -121,7 +120,7 @@ def split(plan):
             # the arrays are big enough for each block's calls to outlast the threads' handing over of the GIL
             size = math.prod(shape)
             threaded = size >= MIN_THREADED and get_num_threads() > 1
-            blocks = min(shape[0], max(2, -(-size // (BLOCK_THREADED if threaded else BLOCK))))
+            blocks = min(shape[0], max(2, -(-size // BLOCK)))
             region = Region(members, shape, outs, blocks, threaded)
             steps.append(Step("split", region, ins, None, None, f"split{len(members)}", fresh=True))
         elif i not in skip:
