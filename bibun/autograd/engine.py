@@ -4,6 +4,7 @@ No recursion (a 100,000-op chain works), each node visited once, gradients summe
 dict local to the walk, broadcast gradients reduced in one place (`sum_to`), and what each node
 saved dropped afterwards unless `retain_graph=True`.
 """
+import sys
 import threading
 
 import numpy as np
@@ -51,6 +52,10 @@ class _Tracers:
 
 
 _tracers_lock = threading.Lock()
+
+# arrays of at least this many elements may take their gradient in place (see run_backward)
+IN_PLACE_MIN = 2 ** 14
+_refcount = sys.getrefcount
 
 # whether any gradient hook was ever registered (Tensor.register_hook): until then the walk never looks
 hooked = False
@@ -225,6 +230,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 out = n.out
             vjp = op.vjp
             step = [] if tr is not None else None
+            # on big arrays, the last VJP of this node may write into g when nothing else holds g (its
+            # in-place form: the same NumPy calls, so the same bits); the next results then reuse g's memory
+            # while it is still in the cache
+            into = op.vjp_into if (op.vjp_into is not None and tr is None and not create_graph and not params
+                                   and type(g) is np.ndarray and g.size >= IN_PLACE_MIN) else None
+            last = len(n.needs) - 1 - n.needs[::-1].index(True) if into is not None else -1
             i = -1
             for x, need in zip(inputs, n.needs):
                 i += 1
@@ -235,7 +246,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 elif params:
                     gi = vjp[i](xp, g, out, *args, **params)
                 else:
-                    gi = vjp[i](xp, g, out, *args)
+                    gi = None       # (the last gradient may be g: let go of it before g's holders are counted)
+                    if i == last and into[i] is not None and g.base is None and g.flags.writeable \
+                            and g.shape == out.shape and _refcount(g) == 2:     # g here and the count's own
+                        gi = into[i](g, out, *args)
+                    if gi is None:
+                        gi = vjp[i](xp, g, out, *args)
                 xd = x._data
                 if gi.shape != xd.shape:
                     gi = sum_to(gi, xd.shape, xp)

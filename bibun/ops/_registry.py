@@ -67,7 +67,7 @@ def _surface(spec):
 class Op:
     __slots__ = ("name", "fwd", "vjp", "kind", "symbol", "local", "grad_name", "grad_name_dim", "variadic",
                  "traced", "forward", "numeric", "label", "label_const", "vjp_text", "by_ndim",
-                 "method", "function", "numpy", "next_order")
+                 "method", "function", "numpy", "next_order", "vjp_into")
 
     def __init__(self, name, *, fwd, vjp, kind, symbol=None, local=None, grad_name=None, grad_name_dim=None,
                  variadic=False, forward=None, numeric=None, label=None, label_const=None, vjp_text=None,
@@ -87,6 +87,9 @@ class Op:
         # the order PyTorch lists this node's inputs in `grad_fn.next_functions`, where it is not theirs
         # (AddmmBackward0: bias, input, weight); read only by next_functions
         self.next_order = next_order
+        # in-place forms of the VJPs, one per input or None, set beside the op where a backward over big
+        # arrays spends its time (see ops/elementwise.py and the engine's use of them)
+        self.vjp_into = None
 
     def __repr__(self):
         return f"<op {self.name}>"

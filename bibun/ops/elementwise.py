@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ._args import constant, data_of, tensor_of
-from ._registry import ATOM, METHOD, POWER, PRODUCT, SUM, Form, Text, defop, defsurface
+from ._registry import ATOM, METHOD, OPS, POWER, PRODUCT, SUM, Form, Text, defop, defsurface
 from ._wrap import binary, nary, unary
 
 
@@ -208,6 +208,54 @@ clamp = unary(defop(
     forward=Form(r"\mathrm{clamp}(@0)", "clamp(@0)", ATOM),
     method={"clamp": _clamp_method, "clip": _clamp_method}, function={"clamp": METHOD, "clip": METHOD},
     numpy={"clip": _clip_np}))
+
+
+# In-place forms of the VJPs a backward over big arrays spends its time in. Each writes its VJP's result into
+# the upstream gradient g, with the VJP's own NumPy calls in the same order, so the same bits; the engine calls
+# one only where nothing else holds g (autograd/engine.py), and each returns None, leaving the VJP to run,
+# where the result would not have g's dtype.
+def _times(k):                                # mul: g * b, g * a
+    def into(g, out, *args):
+        other = args[k]
+        return np.multiply(g, other, out=g) if np.result_type(g, other) == g.dtype else None
+    return into
+
+
+def _over(g, out, a, b):                      # div, for a: g / b
+    return np.true_divide(g, b, out=g) if np.result_type(g, b) == g.dtype else None
+
+
+def _negated(g, out, *args):                  # neg, and sub for b: -g
+    return np.negative(g, out=g)
+
+
+def _times_out(g, out, a):                    # exp: g * out
+    return np.multiply(g, out, out=g) if out.dtype == g.dtype else None
+
+
+def _tanh_into(g, out, a):                    # g * (1 - out * out)
+    if out.dtype != g.dtype:
+        return None
+    t = out * out
+    np.subtract(1, t, out=t)
+    return np.multiply(g, t, out=g)
+
+
+def _sigmoid_into(g, out, a):                 # g * out * (1 - out)
+    if out.dtype != g.dtype:
+        return None
+    np.multiply(g, out, out=g)
+    return np.multiply(g, 1 - out, out=g)
+
+
+def _relu_into(g, out, a):                    # g * (a > 0)
+    return np.multiply(g, a > 0, out=g) if out.dtype == g.dtype else None
+
+
+for _name, _into in (("mul", (_times(1), _times(0))), ("div", (_over, None)), ("neg", (_negated,)),
+                     ("sub", (None, _negated)), ("exp", (_times_out,)), ("tanh", (_tanh_into,)),
+                     ("sigmoid", (_sigmoid_into,)), ("relu", (_relu_into,))):
+    OPS[_name].vjp_into = _into
 
 # -- more of the elementwise family: logarithms and exponentials in other bases, trigonometric and hyperbolic
 # functions and their inverses (PyTorch names asin, NumPy arcsin)
