@@ -14,7 +14,9 @@ reads its loss back with `.item()`, as a learner's loop does.
 
 Engines: torch, bibun, bibun-jit (the same loop with its step wrapped in `bibun.jit`, tracing included in the
 timed region; for the op chains, `bibun.jit(bibun.grad(chain))`), numpy (the same training with the
-gradients derived by hand in plain NumPy: no graph at all, the floor for an engine on NumPy).
+gradients derived by hand in plain NumPy: no graph at all, the floor for an engine on NumPy), and, for the op
+chains only, torch-compile (`torch.compile(torch.func.grad(chain))`, its first call, the compiling, left out
+of the median and reported as first_seconds, as bibun-jit's tracing is).
 
 Workloads:
   blobs        make_blobs(50, centers=2, random_state=129, cluster_std=.6); Linear(2,1),
@@ -43,7 +45,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = ("blobs", "circles", "mnist-mlp", "op-overhead", "mnist-mlp-shared", "mnist-linear", "ops-1e5", "ops-1e6")
-ENGINES = ("bibun", "torch", "bibun-jit", "numpy")
+ENGINES = ("bibun", "torch", "bibun-jit", "numpy", "torch-compile")
 
 
 def _data(kind):
@@ -87,6 +89,8 @@ CONFIGS["mnist-mlp-shared"] = dict(CONFIGS["mnist-mlp"], share=True)
 
 def train(engine, workload):
     """The chapter's loop, against `engine` ('bibun', 'bibun-jit' or 'torch')."""
+    if engine == "torch-compile":
+        raise RuntimeError("torch-compile is measured on the op chains (ops-1e5, ops-1e6) only")
     cfg = CONFIGS[workload]
     X, y = _data("mnist" if workload.startswith("mnist") else workload)
     if engine == "numpy":
@@ -193,15 +197,15 @@ def op_chain(engine, n, groups=10, reps=12):
                 g = g * (1 - ys[k] * ys[k]) * a
             times.append(time.perf_counter() - t0)
         return dict(seconds=statistics.median(times), grad_sum=float(g.sum()))
-    lib = importlib.import_module("bibun" if engine == "bibun-jit" else engine)
+    lib = importlib.import_module({"bibun-jit": "bibun", "torch-compile": "torch"}.get(engine, engine))
     a, b = lib.tensor(a), lib.tensor(b)
 
     def chain(v):
         for _ in range(groups):
             v = lib.tanh(v * a + b)
         return v.sum()
-    if engine == "bibun-jit":
-        g = lib.jit(lib.grad(chain))
+    if engine in ("bibun-jit", "torch-compile"):
+        g = lib.jit(lib.grad(chain)) if engine == "bibun-jit" else lib.compile(lib.func.grad(chain))
         xt = lib.tensor(x)
         for _ in range(reps):
             t0 = time.perf_counter()
