@@ -131,3 +131,24 @@ def test_small_plans_are_not_split():
     a, b, x = (bibun.tensor(v) for v in chain_inputs(1000))
     assert "split" not in str(bibun.jit(bibun.grad(make_chain(a, b))).plan(x))
     assert _split.MIN_SIZE > 1000
+
+
+def test_two_threads_replaying_at_once_share_the_workers(two_threads):
+    import threading
+    a, b, x = (bibun.tensor(v) for v in chain_inputs(2 ** 19))
+    g = bibun.jit(bibun.grad(make_chain(a, b)))
+    want = g(x).numpy().copy()
+    wrong, errors = [], []
+
+    def run():
+        try:
+            for _ in range(5):
+                if not np.array_equal(g(x).numpy(), want):
+                    wrong.append(1)
+        except Exception as e:          # pragma: no cover - reported below
+            errors.append(e)
+
+    ts = [threading.Thread(target=run) for _ in range(3)]
+    [t.start() for t in ts]
+    [t.join(timeout=120) for t in ts]
+    assert not any(t.is_alive() for t in ts) and not errors and not wrong
