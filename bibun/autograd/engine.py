@@ -245,6 +245,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     gi = vjp[0](i, xp, g, out, *args, **params)
                 elif params:
                     gi = vjp[i](xp, g, out, *args, **params)
+                elif into is None:
+                    gi = vjp[i](xp, g, out, *args)
                 else:
                     gi = None       # (the last gradient may be g: let go of it before g's holders are counted)
                     if i == last and into[i] is not None and g.base is None and g.flags.writeable \
