@@ -146,9 +146,22 @@ def _emit_split(src, st, plan, wrap, array):
         for s in m.ins:
             last[s] = k
     for k, m in enumerate(region.steps):
+        args = ", ".join(src.ref(s) for s in m.ins)
+        # a block's own value that dies at this step, of the result's dtype and shape: the result may take it
+        dying = [s for s in m.ins if s in inside and s not in outs and last[s] == k
+                 and plan.shapes[s] == plan.shapes[m.out]]
+        into = _split.in_place_form(m) if m.ins[1:2] and m.ins[1] in dying else None
         if m.out in outs and isinstance(m.fn, np.ufunc) and not m.kw:      # straight into the output's rows
-            args = ", ".join(src.ref(s) for s in m.ins)
             src.emit(f"s{m.out} = {src.const(m.fn, 'f')}({args}, out=o{m.out}[lo:hi])")
+        elif dying and isinstance(m.fn, np.ufunc) and not m.kw:            # into a dying input's block
+            src.emit(f"s{m.out} = {src.const(m.fn, 'f')}({args}, out=s{dying[0]})")
+        elif into is not None:          # the VJP's in-place form, into its dying upstream gradient
+            rest = ", ".join(src.ref(s) for s in m.ins[1:])
+            src.emit(f"s{m.out} = {src.const(into, 'f')}({rest})")
+            src.emit(f"if s{m.out} is None:")
+            src.emit(f"s{m.out} = {src.const(m.fn, 'f')}({args})", 2)
+            if m.out in outs:
+                src.emit(f"o{m.out}[lo:hi] = s{m.out}")
         else:
             _emit_step(src, m, plan, wrap, array)
             if m.out in outs:

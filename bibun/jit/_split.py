@@ -128,6 +128,19 @@ def split(plan):
     return Plan(plan.title, steps, plan.sources, plan.shapes, plan.output, plan.arg_slots)
 
 
+def in_place_form(st):
+    """The in-place form of a VJP step's function (ops/elementwise.py), or None: it writes into the step's
+    upstream gradient, with the VJP's own NumPy calls."""
+    if st.kind != "vjp" or st.kw:
+        return None
+    op = OPS.get(_op_name(st))
+    if op is None or op.vjp_into is None:
+        return None
+    i = int(st.name.split("[")[1].rstrip("]")) if "[" in st.name else 0
+    into = op.vjp_into[i] if i < len(op.vjp_into) else None
+    return into if into is not None and op.vjp[i] is st.fn else None
+
+
 def _read_from_outside(plan, s):
     """Whether a region passes slot `s` in (made by a step, an argument, a live tensor, or an array constant
     that must be cut into blocks); other constants are read where they are, by name."""
