@@ -6,7 +6,9 @@ thread (NumPy releases the GIL inside its loops): one job per run, so that the t
 for many ops. Each block runs the very NumPy calls eager bibun runs, on views of the same arrays, and NumPy's
 vector loops treat a block's tail with the same vector code, so the results are the same bits. The values a
 later step, a .grad or the caller reads are written into arrays made for them before the blocks start; the
-others live and die inside a block, in the cache.
+others live and die inside a block, in the cache, and the replay (_codegen) reuses them: a NumPy call whose
+input dies with it writes its result into that input (out=), and a VJP with an in-place form (ops/elementwise.py)
+writes into its upstream gradient when that dies with it. The same calls on the same values: the same bits.
 
 When it applies: a run whose arrays have at least MIN_SIZE elements and whose work (elements times steps)
 is at least MIN_WORK, in a plan that writes into no array in place (a block's copy of a value would not see
