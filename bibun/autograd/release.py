@@ -12,8 +12,9 @@ looked at. An input is let go of when all of these hold:
   - no VJP of this node that will run reads its values (its shape, dtype or size may be read);
   - the node that made it does not read its own output either (tanh, exp, sigmoid keep theirs).
 Its tensor, the node's saved copy and its maker's output then become a husk: one NaN broadcast to the
-shape and dtype (what backward still asks of them), and the array itself is freed. Nothing is let go of while a tracer records (explain, jit), or for arrays under
-RELEASE_MIN elements: there the memory is small and every result stays inspectable.
+shape and dtype (what backward still asks of them), and the array itself is freed. Nothing is let go of
+while a tracer records (explain, jit), or for arrays under RELEASE_MIN elements: there the memory is small
+and every result stays inspectable.
 """
 import sys
 import weakref

@@ -1,14 +1,16 @@
-"""Split: runs of elementwise steps over big arrays, replayed block of rows by block of rows on all cores.
+"""Split: runs of elementwise steps over big arrays, replayed block of rows by block of rows, over all cores
+where the arrays are big.
 
 An elementwise step computes each element of its result from the same elements of its inputs, so a run of
-such steps over arrays of one shape can be replayed on the first rows, then the next, each block by another
-thread (NumPy releases the GIL inside its loops): one job per run, so that the threads' start is paid once
-for many ops. Each block runs the very NumPy calls eager bibun runs, on views of the same arrays, and NumPy's
-vector loops treat a block's tail with the same vector code, so the results are the same bits. The values a
-later step, a .grad or the caller reads are written into arrays made for them before the blocks start; the
-others live and die inside a block, in the cache, and the replay (_codegen) reuses them: a NumPy call whose
-input dies with it writes its result into that input (out=), and a VJP with an in-place form (ops/elementwise.py)
-writes into its upstream gradient when that dies with it. The same calls on the same values: the same bits.
+such steps over arrays of one shape can be replayed on the first rows, then the next, and the blocks can go
+to different threads (NumPy releases the GIL inside its loops): one job per run, so that the threads' start
+is paid once for many ops. Each block runs the very NumPy calls eager bibun runs, on views of the same
+arrays, and NumPy's vector loops treat a block's tail with the same vector code, so the results are the
+same bits. The values a later step, a .grad or the caller reads are written into arrays made for them before
+the blocks start; the others live and die inside a block, in the cache, and the replay (_codegen) reuses
+them: a NumPy call whose input dies with it writes its result into that input (out=), and a VJP with an
+in-place form (ops/elementwise.py) writes into its upstream gradient when that dies with it. The same calls
+on the same values: the same bits.
 
 When it applies: a run whose arrays have at least MIN_SIZE elements and whose work (elements times steps)
 is at least MIN_WORK, in a plan that writes into no array in place (a block's copy of a value would not see
@@ -27,7 +29,7 @@ from ..ops._registry import OPS
 from ._plan import Plan, Step, output_slots
 
 MIN_SIZE = 2 ** 15          # elements of the run's arrays
-MIN_WORK = 2 ** 20          # elements times steps: below this, starting the threads costs more than it saves
+MIN_WORK = 2 ** 20          # elements times steps: a run worth cutting into blocks
 BLOCK = 2 ** 16             # elements in a block, at most: 256 KB of float32 per array
 MIN_THREADED = 2 ** 18      # elements of the arrays, for the blocks to go over the threads
 
