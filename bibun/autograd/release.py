@@ -49,16 +49,16 @@ def release_inputs(node):
     datas = None
     for i in range(len(ins)):           # (not enumerate: its pair would hold one more reference)
         x = ins[i]
-        if i in read or getattr(x, "grad_fn", None) is None:
+        if getattr(x, "grad_fn", None) is None:
             continue
         maker = x.grad_fn
         if maker.inputs is None or maker.op.variadic or saved.reads(maker.op, len(maker.inputs))[0]:
             continue
-        seen = sum(1 for y in ins if y is x)
-        # references: this node's inputs (once per position), the loop's `x`, getrefcount's argument
-        if sys.getrefcount(x) != seen + 2 or weakref.getweakrefcount(x):
+        at = [k for k in range(len(ins)) if ins[k] is x]      # every position it has here (x * x)
+        if any(k in read for k in at):
             continue
-        if seen > 1 and any(k in read for k, y in enumerate(ins) if y is x):
+        # references: this node's inputs (once per position), the loop's `x`, getrefcount's argument
+        if sys.getrefcount(x) != len(at) + 2 or weakref.getweakrefcount(x):
             continue
         d = x._data
         if type(d) is not np.ndarray or d.size < RELEASE_MIN or d.dtype.kind != "f":

@@ -14,6 +14,19 @@ _LOADS = frozenset(("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD
 _ALL = None            # "reads everything": what an unreadable VJP is taken to do
 
 
+def loads(code):
+    """(names, meta_only) for each load of a local or closure variable in `code`: meta_only when all it does
+    with the value is ask its .shape, .ndim, .dtype or .size (bibun.jit's unread-argument pass reads this too)."""
+    ins = list(dis.get_instructions(code))
+    for k, ins_k in enumerate(ins):
+        if ins_k.opname not in _LOADS:
+            continue
+        names = ins_k.argval if isinstance(ins_k.argval, tuple) else (ins_k.argval,)
+        nxt = ins[k + 1] if k + 1 < len(ins) else None
+        yield names, (len(names) == 1 and nxt is not None and nxt.opname == "LOAD_ATTR"
+                      and str(nxt.argval).split(" ")[0] in _META)
+
+
 def _read_names(fn):
     """The argument names `fn` reads beyond their metadata, or _ALL when its code cannot be read."""
     code = getattr(fn, "__code__", None)
@@ -24,14 +37,7 @@ def _read_names(fn):
     if code.co_flags & 0x04:                        # *args: what it reads of them cannot be told apart
         args.add(code.co_varnames[n_named])
     read = set()
-    ins = list(dis.get_instructions(code))
-    for k, ins_k in enumerate(ins):
-        if ins_k.opname not in _LOADS:
-            continue
-        names = ins_k.argval if isinstance(ins_k.argval, tuple) else (ins_k.argval,)
-        nxt = ins[k + 1] if k + 1 < len(ins) else None
-        meta_only = (len(names) == 1 and nxt is not None and nxt.opname == "LOAD_ATTR"
-                     and str(nxt.argval).split(" ")[0] in _META)
+    for names, meta_only in loads(code):
         if not meta_only:
             read.update(n for n in names if n in args)
     if code.co_flags & 0x04 and code.co_varnames[n_named] in read:

@@ -75,10 +75,7 @@ def build(plan, leaves):
     # a step's result is let go of after the last step that reads it, so that the next results reuse its
     # memory while it is still in the cache (eager bibun does the same, see autograd/release.py)
     returned = _output_slots(plan.output)
-    last = {}
-    for k, st in enumerate(plan.steps):
-        for s in st.ins:
-            last[s] = k
+    last = _last_readers(plan.steps)
     for k, st in enumerate(plan.steps):
         _emit_step(src, st, plan, wrap, array)
         dead = sorted({s for s in st.ins if last[s] == k and s in made and s not in returned})
@@ -94,6 +91,11 @@ def build(plan, leaves):
     fn = scope["replay"]
     fn.source = text
     return fn
+
+
+def _last_readers(steps):
+    """slot -> the index of the last of `steps` that reads it (after which the replay lets it go)."""
+    return {s: k for k, st in enumerate(steps) for s in st.ins}
 
 
 def _emit_step(src, st, plan, wrap, array):
@@ -141,29 +143,26 @@ def _emit_split(src, st, plan, wrap, array):
         if _split.cut(plan, region, s):
             src.emit(f"s{s} = s{s}[lo:hi]")
     outs, inside = set(region.outs), {m.out for m in region.steps}
-    last = {}
-    for k, m in enumerate(region.steps):
-        for s in m.ins:
-            last[s] = k
+    last = _last_readers(region.steps)
     for k, m in enumerate(region.steps):
         args = ", ".join(src.ref(s) for s in m.ins)
         # a block's own value that dies at this step, of the result's dtype and shape: the result may take it
         dying = [s for s in m.ins if s in inside and s not in outs and last[s] == k
                  and plan.shapes[s] == plan.shapes[m.out]]
         into = _split.in_place_form(m) if m.ins[1:2] and m.ins[1] in dying else None
-        if m.out in outs and isinstance(m.fn, np.ufunc) and not m.kw:      # straight into the output's rows
+        ufunc = isinstance(m.fn, np.ufunc) and not m.kw
+        if m.out in outs and ufunc:                 # straight into the output's rows
             src.emit(f"s{m.out} = {src.const(m.fn, 'f')}({args}, out=o{m.out}[lo:hi])")
-        elif dying and isinstance(m.fn, np.ufunc) and not m.kw:            # into a dying input's block
-            src.emit(f"s{m.out} = {src.const(m.fn, 'f')}({args}, out=s{dying[0]})")
-        elif into is not None:          # the VJP's in-place form, into its dying upstream gradient
-            rest = ", ".join(src.ref(s) for s in m.ins[1:])
-            src.emit(f"s{m.out} = {src.const(into, 'f')}({rest})")
-            src.emit(f"if s{m.out} is None:")
-            src.emit(f"s{m.out} = {src.const(m.fn, 'f')}({args})", 2)
-            if m.out in outs:
-                src.emit(f"o{m.out}[lo:hi] = s{m.out}")
         else:
-            _emit_step(src, m, plan, wrap, array)
+            if dying and ufunc:                     # into a dying input's block
+                src.emit(f"s{m.out} = {src.const(m.fn, 'f')}({args}, out=s{dying[0]})")
+            elif into is not None:                  # the VJP's in-place form, into its dying upstream gradient
+                rest = ", ".join(src.ref(s) for s in m.ins[1:])
+                src.emit(f"s{m.out} = {src.const(into, 'f')}({rest})")
+                src.emit(f"if s{m.out} is None:")
+                src.emit(f"s{m.out} = {src.const(m.fn, 'f')}({args})", 2)
+            else:
+                _emit_step(src, m, plan, wrap, array)
             if m.out in outs:
                 src.emit(f"o{m.out}[lo:hi] = s{m.out}")
         # a block's values die after their last reader, so the next take their memory while in the cache

@@ -126,7 +126,7 @@ def split(plan):
             threaded = size >= MIN_THREADED and get_num_threads() > 1
             blocks = min(shape[0], max(2, -(-size // BLOCK)))
             region = Region(members, shape, outs, blocks, threaded)
-            steps.append(Step("split", region, ins, None, None, f"split{len(members)}", fresh=True))
+            steps.append(Step("split", region, ins, None, None, f"split{len(members)}"))
         elif i not in skip:
             steps.append(st)
     return Plan(plan.title, steps, plan.sources, plan.shapes, plan.output, plan.arg_slots)

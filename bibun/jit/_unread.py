@@ -7,12 +7,9 @@ by None, a value lives only as long as some step reads it (the replay lets it go
 a split step writes out only what later steps read). Whether a name is read is in the function's code: it is
 read when it is loaded at all (even for .shape), or captured by an inner function; a function whose code
 cannot be read keeps all its arguments."""
-import dis
-
+from ..autograd.saved import loads
 from ._plan import Plan, Step
 
-_LOADS = frozenset(("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST",
-                    "LOAD_DEREF", "LOAD_CLOSURE"))
 _CACHE = {}
 
 
@@ -31,10 +28,7 @@ def _find_unread(fn, n):
         return ()
     named = code.co_varnames[:code.co_argcount]
     star = code.co_varnames[code.co_argcount + code.co_kwonlyargcount] if code.co_flags & 0x04 else None
-    loaded = set(code.co_cellvars)
-    for ins in dis.get_instructions(code):
-        if ins.opname in _LOADS:
-            loaded.update(ins.argval if isinstance(ins.argval, tuple) else (ins.argval,))
+    loaded = set(code.co_cellvars).union(*(names for names, _ in loads(code)))
     out = []
     for i in range(n):
         name = named[i] if i < len(named) else star
